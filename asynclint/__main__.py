@@ -1,0 +1,6 @@
+"""`python -m asynclint`."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

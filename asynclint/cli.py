@@ -1,0 +1,125 @@
+"""The `asynclint` command: arguments in, findings and an exit status out.
+
+Exit status: 0 nothing found, 1 findings, 2 a usage, configuration or internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from . import __version__
+from .config import ConfigError, Settings, check_selector, merge, parse_blocking_calls, resolve_settings
+from .reporters.text import format_text
+from .rules import ALL_RULES
+from .runner import lint_paths
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse already exits 2 on usage errors; keep its one-line style.
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"asynclint: error: {message}\n")
+
+
+def _codes(value: str) -> List[str]:
+    return [part.strip().upper() for part in value.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="asynclint",
+        description="Find asyncio anti-patterns: blocking calls in coroutines, unawaited "
+        "coroutines, dangling tasks, swallowed cancellation, misused event loops.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders to lint (default: .)")
+    parser.add_argument("--version", action="version", version=f"asynclint {__version__}")
+    parser.add_argument("--list-rules", action="store_true", help="list every rule with its code, name and default state")
+    rules = parser.add_argument_group("rule selection")
+    rules.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable (replaces the default)")
+    rules.add_argument("--extend-select", type=_codes, metavar="CODES", help="codes or prefixes to enable in addition")
+    rules.add_argument("--ignore", type=_codes, metavar="CODES", help="codes or prefixes to disable")
+    rules.add_argument(
+        "--extend-blocking-calls",
+        metavar="NAMES",
+        help="comma-separated qualified names of your own blocking calls (name or name=suggestion), reported as AIO105",
+    )
+    files = parser.add_argument_group("files")
+    files.add_argument("--exclude", type=lambda v: [p for p in v.split(",") if p], metavar="PATTERNS", help="patterns to exclude (replaces the default list)")
+    files.add_argument("--extend-exclude", type=lambda v: [p for p in v.split(",") if p], metavar="PATTERNS", help="patterns to exclude in addition to the default list")
+    config = parser.add_argument_group("configuration")
+    config.add_argument("--config", type=Path, metavar="PATH", help="read [tool.asynclint] from this pyproject.toml")
+    config.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    output = parser.add_argument_group("output")
+    output.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary line")
+    output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    return parser
+
+
+def list_rules() -> str:
+    rows = [("code", "name", "default", "summary")]
+    for rule in ALL_RULES:
+        rows.append((rule.code, rule.name, "on" if rule.default_enabled else "off", rule.summary))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}" for r in rows) + "\n"
+
+
+def _settings(args: argparse.Namespace, paths: Sequence[Path]) -> Settings:
+    settings = resolve_settings(paths, args.config, args.isolated)
+    for option in ("select", "extend_select", "ignore"):
+        for code in getattr(args, option) or []:
+            check_selector(code, f"--{option.replace('_', '-')}")
+    extra = None
+    if args.extend_blocking_calls:
+        extra = parse_blocking_calls(
+            [part for part in args.extend_blocking_calls.split(",") if part.strip()], "--extend-blocking-calls"
+        )
+    return merge(
+        settings,
+        select=args.select,
+        extend_select=args.extend_select,
+        ignore=args.ignore,
+        exclude=args.exclude,
+        extend_exclude=args.extend_exclude,
+        extend_blocking_calls=extra,
+    )
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.list_rules:
+        sys.stdout.write(list_rules())
+        return EXIT_CLEAN
+    paths: List[Path] = args.paths or [Path(".")]
+    try:
+        settings = _settings(args, paths)
+    except ConfigError as error:
+        sys.stderr.write(f"asynclint: error: {error}\n")
+        return EXIT_ERROR
+
+    run = lint_paths(paths, settings)
+
+    sys.stdout.write(format_text(run.diagnostics))
+    sys.stdout.flush()
+    for path in run.missing:
+        sys.stderr.write(f"asynclint: error: {path}: no such file or directory\n")
+    for error in run.errors:
+        sys.stderr.write(f"asynclint: error: {error.path}: {error.message}\n")
+    if not args.quiet:
+        sys.stderr.write(_summary(run.files_checked, len(run.diagnostics), len({d.path for d in run.diagnostics})))
+
+    if run.missing or run.errors:
+        return EXIT_ERROR
+    if run.diagnostics and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _summary(files: int, findings: int, files_with_findings: int) -> str:
+    checked = f"{files} file{'s' if files != 1 else ''} checked"
+    if not findings:
+        return f"All checks passed ({checked}).\n"
+    return f"Found {findings} finding{'s' if findings != 1 else ''} in {files_with_findings} file{'s' if files_with_findings != 1 else ''} ({checked}).\n"

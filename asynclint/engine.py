@@ -1,0 +1,301 @@
+"""Parse once, run every enabled rule in one traversal, turn reports into diagnostics.
+
+The traversal is our own rather than libcst's visitor machinery: libcst's `visit()`
+rebuilds every node on the way back up (it serves transformers too), which costs about
+as much as the parse. Walking the dataclass fields directly, skipping whitespace and
+punctuation, is several times cheaper and lets us evaluate decorators and default
+arguments in the enclosing scope, where Python evaluates them.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+import sys
+import types
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, Type
+
+import libcst as cst
+
+from .config import Settings
+from .diagnostics import Diagnostic, InternalError
+from .noqa import NoqaMap, is_suppressed, parse_noqa
+from .positions import locate
+from .rules import ALL_RULES, Rule
+from .semantic import SemanticModel
+
+# Fields that hold only whitespace, comments or punctuation: never worth entering.
+_SKIPPED_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "leading_lines", "lines_after_decorators", "header", "footer",
+        "comma", "semicolon", "colon", "dot", "equal", "first_colon", "second_colon",
+        "lbrace", "rbrace", "lbracket", "rbracket", "newline", "trailing_whitespace",
+        "empty_lines", "default_indent", "default_newline", "encoding",
+        "has_trailing_newline", "asynchronous", "star", "separator", "trailing_comma",
+        "posonly_ind", "operator", "indent", "comment", "relative", "first_line",
+        "last_line", "leading_whitespace", "conversion",
+    }
+)
+_FIELDS_BY_TYPE: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> Tuple[str, ...]:
+    names = _FIELDS_BY_TYPE.get(node_type)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+        )
+        _FIELDS_BY_TYPE[node_type] = names
+    return names
+
+
+@dataclass
+class FileResult:
+    """Everything one file contributes to a run; picklable, holds no libcst nodes."""
+
+    path: str
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    errors: List[InternalError] = field(default_factory=list)
+    noqa: NoqaMap = field(default_factory=dict)
+    # Facts and deferred findings for the whole-project pass (project.py).
+    facts: Any = None
+    pending: List[Any] = field(default_factory=list)
+    parsed: bool = False
+
+
+class FileContext:
+    """What rules see of the file being checked."""
+
+    def __init__(
+        self,
+        path: str,
+        source: str,
+        module_name: str,
+        is_package: bool,
+        settings: Settings,
+        project_modules: FrozenSet[str] = frozenset(),
+        apply_noqa: bool = True,
+    ) -> None:
+        self.path = path
+        self.apply_noqa = apply_noqa
+        self.source = source
+        self.module_name = module_name
+        self.is_package = is_package
+        self.settings = settings
+        self.project_modules = project_modules
+        self.semantic = SemanticModel(module_name, is_package)
+        self.noqa: NoqaMap = parse_noqa(source)
+        # Shared per-file memo for rules that ask the same question (see blocking.py).
+        self.cache: Dict[str, Dict[Any, Any]] = {}
+        self.reports: List[Tuple[str, cst.CSTNode, str]] = []
+        # Project facts and deferred findings, filled by rules in project-aware families.
+        self.facts: Any = None
+        self.pending: List[Tuple[str, cst.CSTNode, Any]] = []
+
+    def report(self, code: str, node: cst.CSTNode, message: str) -> None:
+        self.reports.append((code, node, message))
+
+    def defer(self, code: str, node: cst.CSTNode, query: Any) -> None:
+        """A finding that the whole-project pass decides (see project.py)."""
+        self.pending.append((code, node, query))
+
+
+class _Walker:
+    """The single traversal: keeps the semantic model current and calls rule visitors."""
+
+    def __init__(self, rules: Sequence[Rule], semantic: SemanticModel) -> None:
+        self.semantic = semantic
+        self.visitors: Dict[str, List[Callable[[cst.CSTNode], None]]] = defaultdict(list)
+        self.leavers: Dict[str, List[Callable[[cst.CSTNode], None]]] = defaultdict(list)
+        for rule in rules:
+            for attribute in dir(type(rule)):
+                if attribute.startswith("visit_"):
+                    self.visitors[attribute[6:]].append(getattr(rule, attribute))
+                elif attribute.startswith("leave_"):
+                    self.leavers[attribute[6:]].append(getattr(rule, attribute))
+
+    def walk(self, node: cst.CSTNode) -> None:
+        name = type(node).__name__
+        visitors = self.visitors.get(name)
+        if visitors:
+            for visit in visitors:
+                visit(node)
+        if name == "FunctionDef":
+            self._function(node)  # type: ignore[arg-type]
+        elif name == "ClassDef":
+            self._class(node)  # type: ignore[arg-type]
+        elif name == "Lambda":
+            self._lambda(node)  # type: ignore[arg-type]
+        else:
+            self._children(node)
+        leavers = self.leavers.get(name)
+        if leavers:
+            for leave in leavers:
+                leave(node)
+
+    def _children(self, node: cst.CSTNode) -> None:
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                self.walk(value)
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    if isinstance(item, cst.CSTNode):
+                        self.walk(item)
+
+    def _walk_all(self, nodes: Sequence[Optional[cst.CSTNode]]) -> None:
+        for node in nodes:
+            if isinstance(node, cst.CSTNode):
+                self.walk(node)
+
+    def _function(self, node: cst.FunctionDef) -> None:
+        # Decorators, defaults and annotations run in the enclosing scope, at def time.
+        self._walk_all(node.decorators)
+        if node.type_parameters is not None:
+            self.walk(node.type_parameters)
+        self.walk(node.params)
+        if node.returns is not None:
+            self.walk(node.returns)
+        self.semantic.enter_function(node)
+        self.walk(node.body)
+        self.semantic.leave_scope()
+
+    def _class(self, node: cst.ClassDef) -> None:
+        self._walk_all(node.decorators)
+        if node.type_parameters is not None:
+            self.walk(node.type_parameters)
+        self._walk_all([*node.bases, *node.keywords])
+        self.semantic.enter_class(node)
+        self.walk(node.body)
+        self.semantic.leave_scope()
+
+    def _lambda(self, node: cst.Lambda) -> None:
+        self.walk(node.params)
+        self.semantic.enter_lambda(node)
+        self.walk(node.body)
+        self.semantic.leave_scope()
+
+
+def rules_for(codes: FrozenSet[str]) -> List[Type[Rule]]:
+    """The rule classes to run for these codes (AIO001 is the engine's own)."""
+    return [rule for rule in ALL_RULES if rule.code in codes and rule.code != "AIO001"]
+
+
+def parse(source: str) -> cst.Module:
+    return cst.parse_module(source)
+
+
+def parse_error_diagnostic(path: str, source: str, error: Exception) -> Diagnostic:
+    """AIO001 for a source libcst rejects, with libcst's reason.
+
+    libcst's native parser sometimes places the error a line or two after the real
+    one, so the position comes from Python's own compiler when it also rejects the
+    source; otherwise (syntax newer than this Python, or a libcst-only failure) from
+    libcst, else line 1.
+    """
+    if isinstance(error, RecursionError):
+        reason = "it is nested too deeply"
+    else:
+        text = getattr(error, "message", None) or str(error)
+        reason = _LIBCST_POSITION.sub("", text.strip().splitlines()[0] if text.strip() else type(error).__name__)
+    line, column = 1, 1
+    if isinstance(error, cst.ParserSyntaxError):
+        line, column = max(error.raw_line, 1), error.raw_column + 1
+    try:
+        compile(source, path, "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except SyntaxError as python_error:
+        if python_error.lineno:
+            line, column = python_error.lineno, max(python_error.offset or 1, 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return Diagnostic(path, line, column, "AIO001", f"cannot parse file: {reason}")
+
+
+_LIBCST_POSITION = re.compile(r"error at \d+:\d+: ")
+
+
+def check_module(
+    module: cst.Module,
+    make_context: Callable[[], FileContext],
+    codes: FrozenSet[str],
+) -> FileResult:
+    """Run the enabled rules over a parsed module in one traversal.
+
+    If a rule raises (a bug of ours), the error is recorded with the rule's code and
+    the traversal is repeated without that rule, so the other rules' findings survive.
+    """
+    rule_classes = rules_for(codes)
+    failed: List[str] = []
+    errors: List[InternalError] = []
+    while True:
+        context = make_context()
+        rules = [rule_class(context) for rule_class in rule_classes if rule_class.code not in failed]
+        try:
+            context.semantic.enter_module(module)
+            _Walker(rules, context.semantic).walk(module)
+            break
+        except RecursionError:
+            diagnostic = Diagnostic(context.path, 1, 1, "AIO001", "cannot check file: it is nested too deeply")
+            return FileResult(path=context.path, diagnostics=[diagnostic], errors=errors, noqa=context.noqa)
+        except Exception as error:
+            culprit = _rule_in_traceback(error.__traceback__)
+            where = f"rule {culprit.code} ({culprit.name})" if culprit else "the engine"
+            errors.append(InternalError(context.path, f"internal error in {where}: {type(error).__name__}: {error}"))
+            if culprit is None or culprit.code in failed:
+                return FileResult(path=context.path, errors=errors, noqa=context.noqa)
+            failed.append(culprit.code)
+
+    result = FileResult(path=context.path, errors=errors, noqa=context.noqa, parsed=True)
+    reported_nodes = [node for _, node, _ in context.reports] + [node for _, node, _ in context.pending]
+    positions = locate(module, reported_nodes)
+    for code, node, message in context.reports:
+        line, column = positions.get(id(node), (1, 1))
+        if not (context.apply_noqa and is_suppressed(context.noqa, line, code)):
+            result.diagnostics.append(Diagnostic(context.path, line, column, code, message))
+    result.pending = [(code, positions.get(id(node), (1, 1)), query) for code, node, query in context.pending]
+    result.facts = context.facts
+    return result
+
+
+def _rule_in_traceback(tb: Optional[types.TracebackType]) -> Optional[Type[Rule]]:
+    culprit = None
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get("self")
+        if isinstance(candidate, Rule):
+            culprit = type(candidate)
+        tb = tb.tb_next
+    return culprit
+
+
+def check_source(
+    source: str,
+    path: str,
+    settings: Settings,
+    codes: Optional[FrozenSet[str]] = None,
+    module_name: str = "",
+    is_package: bool = False,
+    project_modules: FrozenSet[str] = frozenset(),
+    apply_noqa: bool = True,
+) -> FileResult:
+    """Parse and check one source text. Parse failures become AIO001."""
+    if codes is None:
+        codes = settings.enabled_codes()
+    try:
+        module = parse(source)
+    except Exception as error:  # libcst raises ParserSyntaxError, and more on odd input
+        result = FileResult(path=path)
+        diagnostic = parse_error_diagnostic(path, source, error)
+        if "AIO001" in codes and not (apply_noqa and is_suppressed(parse_noqa(source), diagnostic.line, "AIO001")):
+            result.diagnostics.append(diagnostic)
+        return result
+    if sys.getrecursionlimit() < 10000:
+        sys.setrecursionlimit(10000)
+    return check_module(
+        module,
+        lambda: FileContext(path, source, module_name, is_package, settings, project_modules, apply_noqa),
+        codes,
+    )

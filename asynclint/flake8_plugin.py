@@ -1,0 +1,71 @@
+"""The flake8 plugin: flake8's (tree, lines, filename) in, (line, col, message, type) out.
+
+A thin adapter over the same engine as the command, with a one-module project index.
+flake8 owns selection (`--select AIO`), `# noqa` and per-file ignores, so the plugin
+runs every rule and lets flake8 filter what it reports.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple, Type
+
+from . import __version__
+
+_OFF_BY_DEFAULT: Sequence[str] = ()
+
+
+class AsyncLintPlugin:
+    name = "asynclint"
+    version = __version__
+
+    extend_blocking_calls: ClassVar[Dict[str, Optional[str]]] = {}
+
+    def __init__(self, tree: ast.AST, filename: str, lines: Sequence[str]) -> None:
+        # `tree` is requested only because flake8 classifies plugins by their
+        # parameters; the engine parses with libcst, which keeps what ast drops.
+        self.filename = filename
+        self.lines = lines
+
+    @classmethod
+    def add_options(cls, parser: Any) -> None:
+        from .rules import ALL_RULES
+
+        parser.add_option(
+            "--extend-blocking-calls",
+            default="",
+            parse_from_config=True,
+            # Not flake8's comma_separated_list: it also splits on spaces, and a
+            # suggestion is free text. Entries are separated by commas or new lines.
+            help="asynclint: qualified names of your own blocking calls, reported as AIO105 "
+            "(`name` or `name=suggestion`, separated by commas or new lines)",
+        )
+        off = [rule.code for rule in ALL_RULES if not rule.default_enabled]
+        if off:
+            parser.extend_default_ignore(off)
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        from .config import ConfigError, parse_blocking_calls
+
+        raw = getattr(options, "extend_blocking_calls", None) or ""
+        if not isinstance(raw, str):  # a list, when another plugin registered the same option
+            raw = ",".join(raw)
+        entries = [e for e in re.split(r"[,\n]", raw) if e.strip()]
+        try:
+            cls.extend_blocking_calls = parse_blocking_calls(entries, "--extend-blocking-calls")
+        except ConfigError as error:
+            raise SystemExit(f"asynclint: error: {error}") from None
+
+    def run(self) -> Iterator[Tuple[int, int, str, Type[Any]]]:
+        from .config import Settings
+        from .project import check_single_module
+        from .rules import ALL_RULES
+
+        settings = Settings(
+            select=[rule.code for rule in ALL_RULES],
+            extend_blocking_calls=dict(self.extend_blocking_calls),
+        )
+        source = "".join(self.lines)
+        for diagnostic in check_single_module(source, self.filename, settings, apply_noqa=False):
+            yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)

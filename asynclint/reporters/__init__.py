@@ -1,0 +1,1 @@
+"""Output formats. Reporters turn diagnostics into text; they hold no rule logic."""

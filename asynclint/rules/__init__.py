@@ -1,0 +1,29 @@
+"""The registry: every rule class, in code order."""
+from __future__ import annotations
+
+from typing import Dict, List, Type
+
+from .base import Rule
+from .blocking import (
+    BlockingFileIo,
+    BlockingHttpCall,
+    BlockingInput,
+    BlockingSleep,
+    BlockingSubprocess,
+    OtherBlockingCall,
+)
+from .file import UnreadableFile
+
+ALL_RULES: List[Type[Rule]] = [
+    UnreadableFile,
+    BlockingSleep,
+    BlockingHttpCall,
+    BlockingSubprocess,
+    BlockingFileIo,
+    BlockingInput,
+    OtherBlockingCall,
+]
+
+RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}
+
+__all__ = ["ALL_RULES", "RULES_BY_CODE", "Rule"]

@@ -1,0 +1,32 @@
+"""What every rule is: a small class with its metadata and visitor methods.
+
+A rule defines `visit_<NodeType>` / `leave_<NodeType>` methods for the libcst node types
+it cares about; the engine calls them during its single traversal of the module. A rule
+asks `self.semantic` what names mean and calls `self.report(node, message)`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from ..engine import FileContext
+    from ..semantic import SemanticModel
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    default_enabled: ClassVar[bool] = True
+
+    def __init__(self, context: "FileContext") -> None:
+        self.context = context
+
+    @property
+    def semantic(self) -> "SemanticModel":
+        return self.context.semantic
+
+    def report(self, node: cst.CSTNode, message: str) -> None:
+        self.context.report(self.code, node, message)

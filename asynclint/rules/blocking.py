@@ -1,0 +1,95 @@
+"""AIO1xx: calls that block the event loop when made in an async body."""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import libcst as cst
+
+from .base import Rule
+from .catalog import BLOCKING_CALLS, BlockingCall
+
+_CACHE_KEY = "blocking_calls"
+
+
+def display_name(qualname: str) -> str:
+    """How a call is named in messages: `open()`, `requests.Session.get()`."""
+    if qualname.startswith("builtins."):
+        qualname = qualname[len("builtins.") :]
+    return f"{qualname}()"
+
+
+def blocking_call_of(context, call: cst.Call) -> Optional[Tuple[str, BlockingCall]]:
+    """The blocking-call catalogue entry a call matches, with its qualified name.
+
+    The user's `extend-blocking-calls` come first, so a user can also give a better
+    suggestion for a call the catalogue already lists. Cached per call node: every
+    AIO10x rule asks about the same calls.
+    """
+    cache = context.cache.setdefault(_CACHE_KEY, {})
+    key = id(call)
+    if key in cache:
+        return cache[key]
+    result = None
+    qualname = context.semantic.call_qualname(call)
+    if qualname is not None:
+        user_suggestion = context.settings.extend_blocking_calls.get(qualname, False)
+        if user_suggestion is not False:
+            result = (qualname, BlockingCall("AIO105", user_suggestion or None))
+        elif qualname in BLOCKING_CALLS:
+            result = (qualname, BLOCKING_CALLS[qualname])
+    cache[key] = result
+    return result
+
+
+def blocking_message(qualname: str, entry: BlockingCall) -> str:
+    message = f"{display_name(qualname)} blocks the event loop"
+    if entry.suggestion:
+        message += f"; {entry.suggestion}"
+    return message
+
+
+class _BlockingCallRule(Rule):
+    """Reports the calls of one AIO10x category made directly in an async body."""
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.semantic.in_async_body:
+            return
+        hit = blocking_call_of(self.context, node)
+        if hit is not None and hit[1].code == self.code:
+            self.report(node, blocking_message(*hit))
+
+
+class BlockingSleep(_BlockingCallRule):
+    code = "AIO100"
+    name = "blocking-sleep"
+    summary = "time.sleep() in an async body blocks the event loop"
+
+
+class BlockingHttpCall(_BlockingCallRule):
+    code = "AIO101"
+    name = "blocking-http-call"
+    summary = "a synchronous HTTP call (requests, urllib, urllib3, httpx) in an async body"
+
+
+class BlockingSubprocess(_BlockingCallRule):
+    code = "AIO102"
+    name = "blocking-subprocess"
+    summary = "a subprocess or os.system call that waits, in an async body"
+
+
+class BlockingFileIo(_BlockingCallRule):
+    code = "AIO103"
+    name = "blocking-file-io"
+    summary = "file system access (open, os, os.path, shutil, pathlib) in an async body"
+
+
+class BlockingInput(_BlockingCallRule):
+    code = "AIO104"
+    name = "blocking-input"
+    summary = "input() or a read from sys.stdin in an async body"
+
+
+class OtherBlockingCall(_BlockingCallRule):
+    code = "AIO105"
+    name = "blocking-call"
+    summary = "another blocking call (sockets, databases, mail, the user's extend-blocking-calls)"
