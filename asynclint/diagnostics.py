@@ -31,3 +31,18 @@ class InternalError:
 
     path: str
     message: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A finding that holds if the project index says so.
+
+    kind: "coroutine-function" (the callable is an `async def` that gives a coroutine),
+    "function" (any def), "blocking" (a plain function that reaches a blocking call),
+    "loop-runner" (a function that runs an event loop). The message may contain
+    `{chain}`, filled with the call chain that proves it.
+    """
+
+    kind: str
+    qualname: str
+    message: str

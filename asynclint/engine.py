@@ -21,6 +21,7 @@ import libcst as cst
 
 from .config import Settings
 from .diagnostics import Diagnostic, InternalError
+from .facts import FactsCollector, in_project
 from .noqa import NoqaMap, is_suppressed, parse_noqa
 from .positions import locate
 from .rules import ALL_RULES, Rule
@@ -65,6 +66,7 @@ class FileResult:
     facts: Any = None
     pending: List[Any] = field(default_factory=list)
     parsed: bool = False
+    apply_noqa: bool = True
 
 
 class FileContext:
@@ -92,9 +94,12 @@ class FileContext:
         # Shared per-file memo for rules that ask the same question (see blocking.py).
         self.cache: Dict[str, Dict[Any, Any]] = {}
         self.reports: List[Tuple[str, cst.CSTNode, str]] = []
-        # Project facts and deferred findings, filled by rules in project-aware families.
-        self.facts: Any = None
+        # Deferred findings that the whole-project pass decides (project.py).
         self.pending: List[Tuple[str, cst.CSTNode, Any]] = []
+
+    def in_project(self, qualname: str) -> bool:
+        """True when `qualname` lives in a module of the linted project (or this one)."""
+        return in_project(qualname, self.project_modules) or in_project(qualname, frozenset({self.module_name}))
 
     def report(self, code: str, node: cst.CSTNode, message: str) -> None:
         self.reports.append((code, node, message))
@@ -107,7 +112,7 @@ class FileContext:
 class _Walker:
     """The single traversal: keeps the semantic model current and calls rule visitors."""
 
-    def __init__(self, rules: Sequence[Rule], semantic: SemanticModel) -> None:
+    def __init__(self, rules: Sequence[object], semantic: SemanticModel) -> None:
         self.semantic = semantic
         self.visitors: Dict[str, List[Callable[[cst.CSTNode], None]]] = defaultdict(list)
         self.leavers: Dict[str, List[Callable[[cst.CSTNode], None]]] = defaultdict(list)
@@ -234,9 +239,10 @@ def check_module(
     while True:
         context = make_context()
         rules = [rule_class(context) for rule_class in rule_classes if rule_class.code not in failed]
+        collector = FactsCollector(context)
         try:
             context.semantic.enter_module(module)
-            _Walker(rules, context.semantic).walk(module)
+            _Walker([collector, *rules], context.semantic).walk(module)
             break
         except RecursionError:
             diagnostic = Diagnostic(context.path, 1, 1, "AIO001", "cannot check file: it is nested too deeply")
@@ -249,7 +255,7 @@ def check_module(
                 return FileResult(path=context.path, errors=errors, noqa=context.noqa)
             failed.append(culprit.code)
 
-    result = FileResult(path=context.path, errors=errors, noqa=context.noqa, parsed=True)
+    result = FileResult(path=context.path, errors=errors, noqa=context.noqa, parsed=True, apply_noqa=context.apply_noqa)
     reported_nodes = [node for _, node, _ in context.reports] + [node for _, node, _ in context.pending]
     positions = locate(module, reported_nodes)
     for code, node, message in context.reports:
@@ -257,7 +263,7 @@ def check_module(
         if not (context.apply_noqa and is_suppressed(context.noqa, line, code)):
             result.diagnostics.append(Diagnostic(context.path, line, column, code, message))
     result.pending = [(code, positions.get(id(node), (1, 1)), query) for code, node, query in context.pending]
-    result.facts = context.facts
+    result.facts = collector.finish(module)
     return result
 
 
@@ -287,7 +293,7 @@ def check_source(
     try:
         module = parse(source)
     except Exception as error:  # libcst raises ParserSyntaxError, and more on odd input
-        result = FileResult(path=path)
+        result = FileResult(path=path, apply_noqa=apply_noqa)
         diagnostic = parse_error_diagnostic(path, source, error)
         if "AIO001" in codes and not (apply_noqa and is_suppressed(parse_noqa(source), diagnostic.line, "AIO001")):
             result.diagnostics.append(diagnostic)

@@ -10,7 +10,7 @@ from .diagnostics import Diagnostic, InternalError
 from .engine import FileResult, check_source
 from .files import SourceError, discover, read_source
 from .modules import module_name_for
-from .noqa import is_suppressed, parse_noqa
+from .project import settle
 
 
 @dataclass
@@ -39,11 +39,12 @@ def check_file(path: Path, settings: Settings, project_modules: FrozenSet[str] =
 def lint_files(files: Sequence[Path], settings: Settings) -> RunResult:
     run = RunResult()
     project_modules = frozenset(module_name_for(path)[0] for path in files)
-    for path in files:
-        result = check_file(path, settings, project_modules)
+    results = [check_file(path, settings, project_modules) for path in files]
+    for result in results:
         run.diagnostics.extend(result.diagnostics)
         run.errors.extend(result.errors)
-        run.files_checked += 1
+    run.diagnostics.extend(settle(results, settings))
+    run.files_checked = len(results)
     run.diagnostics.sort(key=lambda d: d.sort_key)
     return run
 

@@ -11,7 +11,9 @@ from .blocking import (
     BlockingSleep,
     BlockingSubprocess,
     OtherBlockingCall,
+    TransitivelyBlockingCall,
 )
+from .coroutines import AwaitInLoop, DanglingTask, NotACoroutine, UnawaitedCoroutine
 from .file import UnreadableFile
 
 ALL_RULES: List[Type[Rule]] = [
@@ -22,6 +24,11 @@ ALL_RULES: List[Type[Rule]] = [
     BlockingFileIo,
     BlockingInput,
     OtherBlockingCall,
+    TransitivelyBlockingCall,
+    UnawaitedCoroutine,
+    DanglingTask,
+    NotACoroutine,
+    AwaitInLoop,
 ]
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

@@ -5,6 +5,7 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
+from ..diagnostics import Pending
 from .base import Rule
 from .catalog import BLOCKING_CALLS, BlockingCall
 
@@ -93,3 +94,30 @@ class OtherBlockingCall(_BlockingCallRule):
     code = "AIO105"
     name = "blocking-call"
     summary = "another blocking call (sockets, databases, mail, the user's extend-blocking-calls)"
+
+
+class TransitivelyBlockingCall(Rule):
+    """AIO110: a plain project function called in an async body reaches a blocking call.
+
+    Whether the callee blocks is known only once every module's facts are in, so the
+    finding is deferred to the whole-project pass (project.py), which names the chain.
+    """
+
+    code = "AIO110"
+    name = "transitively-blocking-call"
+    summary = "a call of a plain project function that reaches a blocking call"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.semantic.in_async_body or blocking_call_of(self.context, node) is not None:
+            return
+        qualname = self.semantic.call_qualname(node)
+        if qualname is not None and self.context.in_project(qualname):
+            self.context.defer(
+                self.code,
+                node,
+                Pending(
+                    "blocking",
+                    qualname,
+                    "{chain} blocks the event loop; run it with `await asyncio.to_thread(...)` or make it async",
+                ),
+            )

@@ -1,0 +1,213 @@
+"""AIO2xx: coroutines that never run, tasks nobody keeps, entry points given non-coroutines."""
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from ..diagnostics import Pending
+from .base import Rule
+from .catalog import ASYNCIO_COROUTINE_FUNCTIONS
+from .loops import loop_method_call
+
+
+def _statement_call(node: cst.Expr) -> Optional[cst.Call]:
+    """The call whose result an expression statement throws away, if it is one."""
+    return node.value if isinstance(node.value, cst.Call) else None
+
+
+class UnawaitedCoroutine(Rule):
+    code = "AIO200"
+    name = "unawaited-coroutine"
+    summary = "a coroutine function is called and its coroutine thrown away, never awaited"
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        call = _statement_call(node)
+        if call is None:
+            return
+        qualname = self.semantic.call_qualname(call)
+        if qualname is None:
+            return
+        message = self._message(qualname)
+        if qualname in ASYNCIO_COROUTINE_FUNCTIONS:
+            self.report(call, message)
+        elif self.context.in_project(qualname):
+            # Whether the callee is an `async def` may be known only from another module.
+            self.context.defer(self.code, call, Pending("coroutine-function", qualname, message))
+
+    def _message(self, qualname: str) -> str:
+        name = qualname.rsplit(".", 1)[-1]
+        if self.semantic.in_async_body:
+            return f"{name}() creates a coroutine that is never awaited, so it never runs; add `await`"
+        return (
+            f"{name}() creates a coroutine that is never awaited, so it never runs; "
+            "run it with `asyncio.run(...)` or schedule it on the running loop"
+        )
+
+
+_TASK_FACTORIES = {
+    "asyncio.create_task": "task",
+    "asyncio.ensure_future": "task",
+    "asyncio.run_coroutine_threadsafe": "future",
+    "asyncio.gather": "future",
+}
+
+
+class DanglingTask(Rule):
+    code = "AIO201"
+    name = "dangling-task"
+    summary = "a task or future is created and thrown away: it may be garbage-collected mid-flight"
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        call = _statement_call(node)
+        if call is None:
+            return
+        qualname = self.semantic.call_qualname(call)
+        if qualname in _TASK_FACTORIES:
+            made, name = _TASK_FACTORIES[qualname], qualname
+        elif loop_method_call(self.semantic, call) == "create_task":
+            made, name = "task", "loop.create_task"
+        else:
+            return
+        self.report(
+            call,
+            f"the {made} returned by {name}() is thrown away: it can be garbage-collected before it "
+            "finishes and its exception is never seen; keep a reference (or use a TaskGroup)",
+        )
+
+
+# Entry points that need a coroutine object, and which futures they also reject.
+_ENTRY_POINTS = {
+    "asyncio.run": {"asyncio.gather", "asyncio.wait"},
+    "asyncio.create_task": {"asyncio.gather"},
+    "asyncio.ensure_future": set(),
+    "asyncio.run_coroutine_threadsafe": set(),
+    "asyncio.TaskGroup.create_task": {"asyncio.gather"},
+}
+_LOOP_ENTRY_POINTS = {"run_until_complete": set(), "create_task": {"asyncio.gather"}}
+
+
+class NotACoroutine(Rule):
+    code = "AIO202"
+    name = "not-a-coroutine"
+    summary = "asyncio.run()/create_task()/run_until_complete() given a function, lambda or future"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualname = self.semantic.call_qualname(node)
+        if qualname in _ENTRY_POINTS:
+            entry, rejected_futures = qualname, _ENTRY_POINTS[qualname]
+        else:
+            method = loop_method_call(self.semantic, node)
+            if method not in _LOOP_ENTRY_POINTS:
+                return
+            entry, rejected_futures = f"loop.{method}", _LOOP_ENTRY_POINTS[method]
+        argument = _first_argument(node)
+        if argument is None:
+            return
+        if isinstance(argument, cst.Lambda):
+            self.report(node, f"{entry}() needs a coroutine, not a lambda; pass a coroutine object such as `main()`")
+            return
+        if isinstance(argument, cst.Call):
+            future = self.semantic.call_qualname(argument)
+            if future in rejected_futures:
+                name = future.rsplit(".", 1)[-1]
+                self.report(
+                    node,
+                    f"{entry}() needs a coroutine, but {future}() is not one; "
+                    f"wrap it: `async def main(): await asyncio.{name}(...)`",
+                )
+            return
+        target = self.semantic.qualname(argument)
+        if target is None:
+            return
+        name = target.rsplit(".", 1)[-1]
+        message = f"{entry}() needs a coroutine, but gets the function {name} itself; call it: `{name}()`"
+        if target in ASYNCIO_COROUTINE_FUNCTIONS:
+            self.report(node, message)
+        elif self.context.in_project(target):
+            self.context.defer(self.code, node, Pending("function", target, message))
+
+
+def _first_argument(call: cst.Call) -> Optional[cst.BaseExpression]:
+    for arg in call.args:
+        if arg.keyword is None and not arg.star:
+            return arg.value
+        if arg.keyword is not None and arg.keyword.value in ("main", "coro", "future", "coro_or_future"):
+            return arg.value
+    return None
+
+
+# Awaited methods whose order matters (sending, writing, queueing) or that pace a loop.
+_SEQUENTIAL_METHODS = frozenset(
+    {"send", "sendall", "send_json", "send_text", "send_bytes", "write", "writelines", "drain",
+     "put", "get", "sleep", "acquire", "release", "wait", "join", "commit", "execute"}
+)
+
+
+class AwaitInLoop(Rule):
+    code = "AIO203"
+    name = "await-in-loop"
+    summary = "independent awaits one at a time in a for loop; gather them or use a TaskGroup"
+    default_enabled = False
+
+    def visit_For(self, node: cst.For) -> None:
+        if node.asynchronous is not None or node.orelse is not None or not self.semantic.in_async_body:
+            return
+        if not isinstance(node.body, cst.IndentedBlock) or len(node.body.body) != 1:
+            return
+        line = node.body.body[0]
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return
+        awaited = _collected_await(line.body[0])
+        if awaited is None or not isinstance(awaited.expression, cst.Call):
+            return
+        call = awaited.expression
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _SEQUENTIAL_METHODS:
+            return
+        if self.semantic.call_qualname(call) == "asyncio.sleep":
+            return
+        loop_names = _target_names(node.target)
+        if loop_names and any(_mentions(arg.value, loop_names) for arg in call.args):
+            self.report(
+                awaited,
+                "each iteration waits for the previous one although the awaits are independent; "
+                "run them together with `asyncio.gather(...)` or a TaskGroup",
+            )
+
+
+def _collected_await(statement: cst.BaseSmallStatement) -> Optional[cst.Await]:
+    """`await f(x)`, `out.append(await f(x))` or `out[x] = await f(x)`: nothing else."""
+    if isinstance(statement, cst.Expr):
+        value = statement.value
+        if isinstance(value, cst.Await):
+            return value
+        if (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value in ("append", "add")
+            and len(value.args) == 1
+            and isinstance(value.args[0].value, cst.Await)
+        ):
+            return value.args[0].value
+    if (
+        isinstance(statement, cst.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0].target, cst.Subscript)
+        and isinstance(statement.value, cst.Await)
+    ):
+        return statement.value
+    return None
+
+
+def _target_names(target: cst.BaseExpression) -> frozenset:
+    if isinstance(target, cst.Name):
+        return frozenset({target.value})
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return frozenset(name for element in target.elements for name in _target_names(element.value))
+    return frozenset()
+
+
+def _mentions(expr: cst.CSTNode, names: frozenset) -> bool:
+    if isinstance(expr, cst.Name):
+        return expr.value in names
+    return any(_mentions(child, names) for child in expr.children)

@@ -1,0 +1,48 @@
+"""Shared questions about event loops, asked by AIO2xx and AIO4xx rules and by facts.py."""
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from ..semantic import SemanticModel
+
+# Calls that return an event loop: a name bound from one of these is a loop.
+LOOP_FACTORIES = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.new_event_loop"})
+
+# Calls that run an event loop until done, given a coroutine (AIO400, AIO401).
+LOOP_RUNNING_FUNCTIONS = frozenset({"asyncio.run", "anyio.run", "trio.run"})
+LOOP_RUNNING_METHODS = frozenset({"run_until_complete", "run_forever"})
+
+
+def is_event_loop(semantic: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """A loop per RULES.md: made by a loop factory, or named `loop` / `*_loop`."""
+    if isinstance(expr, cst.Name) and _loop_like_name(expr.value):
+        return True
+    if isinstance(expr, cst.Attribute) and _loop_like_name(expr.attr.value):
+        return True
+    value = semantic.value_of(expr)
+    return value is not None and value.instance and value.qualname in LOOP_FACTORIES
+
+
+def _loop_like_name(name: str) -> bool:
+    return name == "loop" or name.endswith("_loop")
+
+
+def loop_method_call(semantic: SemanticModel, call: cst.Call) -> Optional[str]:
+    """The method name when `call` is `<event loop>.<method>(...)`, else None."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and is_event_loop(semantic, func.value):
+        return func.attr.value
+    return None
+
+
+def runs_event_loop(semantic: SemanticModel, call: cst.Call) -> Optional[str]:
+    """How `call` runs an event loop (`asyncio.run`, `loop.run_forever`), else None."""
+    qualname = semantic.call_qualname(call)
+    if qualname in LOOP_RUNNING_FUNCTIONS:
+        return qualname
+    method = loop_method_call(semantic, call)
+    if method in LOOP_RUNNING_METHODS:
+        return f"loop.{method}"
+    return None
