@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def lint_source(source: str, path: str = "<string>", settings: Optional["Settings"] = None) -> List["Diagnostic"]:
     """Lint one module's source text on its own (as the flake8 plugin does)."""
     from .config import Settings
-    from .project import check_single_module
+    from .engine import check_single_module
 
     return check_single_module(source, path, settings or Settings())
 

@@ -5,14 +5,25 @@ Exit status: 0 nothing found, 1 findings, 2 a usage, configuration or internal e
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional, Sequence
 
 from . import __version__
-from .config import ConfigError, Settings, check_selector, merge, parse_blocking_calls, resolve_settings
-from .reporters.text import format_text
-from .rules import ALL_RULES
+from .config import (
+    OUTPUT_FORMATS,
+    ConfigError,
+    Settings,
+    check_selector,
+    merge,
+    parse_blocking_calls,
+    resolve_settings,
+)
+from .reporters import render, statistics
+from .codes import RULES
+from .cache import DEFAULT_CACHE_DIR
 from .runner import lint_paths
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -23,6 +34,16 @@ class _ArgumentParser(argparse.ArgumentParser):
         # argparse already exits 2 on usage errors; keep its one-line style.
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"asynclint: error: {message}\n")
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, not {number}")
+    return number
 
 
 def _codes(value: str) -> List[str]:
@@ -53,7 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     config = parser.add_argument_group("configuration")
     config.add_argument("--config", type=Path, metavar="PATH", help="read [tool.asynclint] from this pyproject.toml")
     config.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    speed = parser.add_argument_group("speed")
+    speed.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="worker processes (default: the number of CPUs)")
+    speed.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    speed.add_argument("--cache-dir", type=Path, metavar="DIR", help=f"where to keep the cache (default: {DEFAULT_CACHE_DIR} beside the configuration, else in the current folder)")
     output = parser.add_argument_group("output")
+    output.add_argument("--format", "--output-format", dest="output_format", choices=OUTPUT_FORMATS, help="how to print findings (default: text, or output-format in the configuration)")
+    output.add_argument("--output-file", "-o", type=Path, metavar="FILE", help="write findings to FILE instead of standard output")
+    output.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     output.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary line")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     return parser
@@ -61,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def list_rules() -> str:
     rows = [("code", "name", "default", "summary")]
-    for rule in ALL_RULES:
+    for rule in RULES:
         rows.append((rule.code, rule.name, "on" if rule.default_enabled else "off", rule.summary))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return "\n".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}" for r in rows) + "\n"
@@ -100,10 +128,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stderr.write(f"asynclint: error: {error}\n")
         return EXIT_ERROR
 
-    run = lint_paths(paths, settings)
+    cache_dir = None if args.no_cache else (args.cache_dir or settings.root / DEFAULT_CACHE_DIR)
+    with Progress(enabled=not args.quiet) as progress:
+        run = lint_paths(paths, settings, jobs=args.jobs, cache_dir=cache_dir, progress=progress.update)
 
-    sys.stdout.write(format_text(run.diagnostics))
-    sys.stdout.flush()
+    output_format = args.output_format or settings.output_format
+    if args.statistics:
+        report = statistics(run.diagnostics)
+    else:
+        report = render(output_format, run.diagnostics, root=Path.cwd(), execution_successful=not (run.errors or run.missing))
+    if not _write_report(report, args.output_file):
+        return EXIT_ERROR
     for path in run.missing:
         sys.stderr.write(f"asynclint: error: {path}: no such file or directory\n")
     for error in run.errors:
@@ -118,8 +153,56 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return EXIT_CLEAN
 
 
+def _write_report(report: str, output_file: Optional[Path]) -> bool:
+    """Findings go to stdout (or --output-file) as UTF-8; everything else to stderr."""
+    if output_file is not None:
+        try:
+            output_file.write_text(report, encoding="utf-8", newline="\n")
+        except OSError as error:
+            sys.stderr.write(f"asynclint: error: cannot write {output_file}: {error.strerror or error}\n")
+            return False
+        return True
+    sys.stdout.flush()
+    if hasattr(sys.stdout, "buffer"):  # UTF-8 whatever the console's encoding
+        sys.stdout.buffer.write(report.encode("utf-8"))
+    else:
+        sys.stdout.write(report)
+    sys.stdout.flush()
+    return True
+
+
 def _summary(files: int, findings: int, files_with_findings: int) -> str:
     checked = f"{files} file{'s' if files != 1 else ''} checked"
     if not findings:
         return f"All checks passed ({checked}).\n"
     return f"Found {findings} finding{'s' if findings != 1 else ''} in {files_with_findings} file{'s' if files_with_findings != 1 else ''} ({checked}).\n"
+
+
+class Progress:
+    """`checked 120/900 files` on stderr, for runs long enough to wonder about.
+
+    Only on an interactive terminal, never in pipes or CI, and only after a couple of
+    seconds, so that quick runs print nothing extra.
+    """
+
+    DELAY = 2.0
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and sys.stderr.isatty() and not os.environ.get("CI")
+        self.start = time.monotonic()
+        self.shown = False
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.start < self.DELAY:
+            return
+        sys.stderr.write(f"\rasynclint: checked {done}/{total} files")
+        sys.stderr.flush()
+        self.shown = True
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()

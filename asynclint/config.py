@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence
 
-from .rules import ALL_RULES
+from .codes import RULES
 
 DEFAULT_EXCLUDE: List[str] = [
     ".asynclint_cache",
@@ -78,11 +78,13 @@ class Settings:
         ]
         return frozenset(code for code in codes if not any(code.startswith(p) for p in ignored))
 
-    def rule_options_key(self) -> str:
+    def cache_key(self) -> str:
         """The settings that change findings, as a stable string (for the cache key)."""
         return repr(
             (
                 sorted(self.enabled_codes()),
+                sorted(self.per_file_ignores.items()),
+                str(self.root),
                 sorted(self.extend_blocking_calls.items(), key=lambda kv: kv[0]),
                 self.max_chain_depth,
                 sorted(self.non_blocking_functions),
@@ -102,7 +104,7 @@ def select_codes(
     selectors = list(select) if select is not None else ["AIO"]
     selectors += list(extend_select)
     enabled = set()
-    for rule in ALL_RULES:
+    for rule in RULES:
         matching = [s for s in selectors if rule.code.startswith(s)]
         if not matching:
             continue
@@ -293,7 +295,7 @@ def _selectors(value: Any, where: str) -> List[str]:
 
 
 def check_selector(code: str, where: str) -> None:
-    known = [rule.code for rule in ALL_RULES]
+    known = [rule.code for rule in RULES]
     if not _SELECTOR.match(code.upper()) or not any(k.startswith(code.upper()) for k in known):
         raise ConfigError(f"{where}: {code!r} selects no asynclint rule (codes look like AIO100; prefixes like AIO1 work too)")
 

@@ -4,8 +4,10 @@ They hold no libcst nodes, so they pickle cheaply and the reporters never need l
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from .noqa import NoqaMap
 
 
 @dataclass(frozen=True, order=True)
@@ -46,3 +48,38 @@ class Pending:
     kind: str
     qualname: str
     message: str
+
+
+@dataclass
+class FunctionFacts:
+    qualname: str
+    is_async: bool
+    is_coroutine_function: bool = False
+    calls: List[str] = field(default_factory=list)  # project callables called directly
+    blocking: Optional[Tuple[str, str]] = None  # (display name, code) of a direct blocking call
+    runs_loop: Optional[str] = None  # how it runs an event loop directly, if it does
+
+
+@dataclass
+class ModuleFacts:
+    module: str
+    functions: Dict[str, FunctionFacts] = field(default_factory=dict)
+    # `pkg.name` -> what the module-level import `name` in `pkg` refers to
+    aliases: Dict[str, str] = field(default_factory=dict)
+    # modules whose public names a module-level `from module import *` re-exports
+    star_imports: List[str] = field(default_factory=list)
+
+
+@dataclass
+class FileResult:
+    """Everything one file contributes to a run; picklable, holds no libcst nodes."""
+
+    path: str
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    errors: List[InternalError] = field(default_factory=list)
+    noqa: NoqaMap = field(default_factory=dict)
+    # Facts and deferred findings for the whole-project pass (project.py).
+    facts: Any = None
+    pending: List[Any] = field(default_factory=list)
+    parsed: bool = False
+    apply_noqa: bool = True

@@ -14,16 +14,18 @@ import re
 import sys
 import types
 from collections import defaultdict
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
 from .config import Settings
-from .diagnostics import Diagnostic, InternalError
+from .diagnostics import Diagnostic, FileResult, InternalError
 from .facts import FactsCollector, in_project
+from .modules import module_name_for
 from .noqa import NoqaMap, is_suppressed, parse_noqa
 from .positions import locate
+from .project import settle
 from .rules import ALL_RULES, Rule
 from .semantic import SemanticModel
 
@@ -52,21 +54,6 @@ def _child_fields(node_type: type) -> Tuple[str, ...]:
         )
         _FIELDS_BY_TYPE[node_type] = names
     return names
-
-
-@dataclass
-class FileResult:
-    """Everything one file contributes to a run; picklable, holds no libcst nodes."""
-
-    path: str
-    diagnostics: List[Diagnostic] = field(default_factory=list)
-    errors: List[InternalError] = field(default_factory=list)
-    noqa: NoqaMap = field(default_factory=dict)
-    # Facts and deferred findings for the whole-project pass (project.py).
-    facts: Any = None
-    pending: List[Any] = field(default_factory=list)
-    parsed: bool = False
-    apply_noqa: bool = True
 
 
 class FileContext:
@@ -305,3 +292,15 @@ def check_source(
         lambda: FileContext(path, source, module_name, is_package, settings, project_modules, apply_noqa),
         codes,
     )
+
+
+def check_single_module(source: str, path: str, settings: Settings, apply_noqa: bool = True) -> List[Diagnostic]:
+    """Check one module with a one-module index (the flake8 plugin's view)."""
+    if Path(path).suffix in (".py", ".pyi"):
+        module_name, is_package = module_name_for(Path(path))
+    else:  # "<string>", "stdin": no file to name the module after
+        module_name, is_package = "__main__", False
+    codes = settings.codes_for(Path(path))
+    result = check_source(source, path, settings, codes, module_name, is_package, apply_noqa=apply_noqa)
+    diagnostics = result.diagnostics + settle([result], settings)
+    return sorted(diagnostics, key=lambda d: d.sort_key)

@@ -7,38 +7,31 @@ directly, and which names the module re-exports through imports.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
+from .diagnostics import FunctionFacts, ModuleFacts
 from .noqa import is_suppressed
 from .positions import locate
 from .rules.blocking import blocking_call_of, display_name
 from .rules.loops import runs_event_loop
+from .semantic import dotted_name, resolve_relative
 
 # Decorators after which calling an `async def` does not give a coroutine.
 _NOT_COROUTINE_DECORATORS = frozenset(
-    {"contextlib.asynccontextmanager", "builtins.property", "functools.cached_property"}
+    {
+        "contextlib.asynccontextmanager",
+        "builtins.property",
+        "functools.cached_property",
+        "asgiref.sync.async_to_sync",
+    }
 )
-
-
-@dataclass
-class FunctionFacts:
-    qualname: str
-    is_async: bool
-    is_coroutine_function: bool = False
-    calls: List[str] = field(default_factory=list)  # project callables called directly
-    blocking: Optional[Tuple[str, str]] = None  # (display name, code) of a direct blocking call
-    runs_loop: Optional[str] = None  # how it runs an event loop directly, if it does
-
-
-@dataclass
-class ModuleFacts:
-    module: str
-    functions: Dict[str, FunctionFacts] = field(default_factory=dict)
-    # `pkg.name` -> what the module-level import `name` in `pkg` refers to
-    aliases: Dict[str, str] = field(default_factory=dict)
+# Decorators that turn a plain `def` into a coroutine function whose body runs in a
+# worker thread: calling it gives a coroutine, and its body never blocks the loop.
+_TO_THREAD_DECORATORS = frozenset(
+    {"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async", "asyncer.asyncify"}
+)
 
 
 def in_project(qualname: str, modules: FrozenSet[str]) -> bool:
@@ -54,49 +47,69 @@ class FactsCollector:
         self.context = context
         self.semantic = context.semantic
         self.facts = ModuleFacts(context.module_name)
-        # The function whose body the traversal is in; None in class bodies and lambdas,
-        # whose calls are not made by the enclosing function.
-        self._stack: List[Optional[FunctionFacts]] = []
         self._blocking_nodes: List[Tuple[FunctionFacts, cst.Call, str, str]] = []
 
     def visit_Module(self, node: cst.Module) -> None:
         module_scope = self.semantic.scope
         assert module_scope is not None
         for name, bindings in module_scope.bindings.items():
-            if len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname:
-                self.facts.aliases[f"{self.facts.module}.{name}"] = bindings[0].qualname
+            if len(bindings) != 1:
+                continue
+            binding, target = bindings[0], None
+            if binding.kind == "import":
+                target = binding.qualname
+            elif binding.kind == "assign" and isinstance(binding.value, (cst.Name, cst.Attribute)):
+                # `fetch = api.fetch` in a package's __init__ re-exports like an import does.
+                target = self.semantic.qualname(binding.value)
+            if target:
+                self.facts.aliases[f"{self.facts.module}.{name}"] = target
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        # A module-level `from .api import *` re-exports names the scope model cannot list.
+        scope = self.semantic.scope
+        if not isinstance(node.names, cst.ImportStar) or scope is None or scope.kind != "module":
+            return
+        module = dotted_name(node.module) if node.module is not None else None
+        if node.relative:
+            module = resolve_relative(self.facts.module, self.context.is_package, len(node.relative), module)
+        if module:
+            self.facts.star_imports.append(module)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # Called before the traversal enters the function: the scope is the enclosing one.
         assert self.semantic.scope is not None
         qualname = self.semantic.scope.child_qualname(node.name.value)
-        is_async = node.asynchronous is not None
-        decorators = {self.semantic.qualname(d.decorator) for d in node.decorators}
+        decorators = {self.semantic.qualname(_decorator_callee(d.decorator)) for d in node.decorators}
+        # A def decorated to run in a thread is async to its callers: they await it.
+        is_async = node.asynchronous is not None or bool(decorators & _TO_THREAD_DECORATORS)
         facts = FunctionFacts(
             qualname,
             is_async,
             is_coroutine_function=is_async and not (decorators & _NOT_COROUTINE_DECORATORS),
         )
         self.facts.functions[qualname] = facts
-        self._stack.append(facts)
 
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._stack.pop()
+    def _current(self) -> Optional[FunctionFacts]:
+        """The function whose body the traversal is in, from the semantic model's scope.
 
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._stack.append(None)
+        None at module level, in class bodies and in lambdas: their calls are not made by
+        an enclosing function. A def's decorators and default arguments are walked in the
+        enclosing scope, so they count for the enclosing function (or none): they run when
+        the `def` statement runs, not when the function is called.
+        """
+        scope = self.semantic.scope
+        if scope is None or scope.kind != "function":
+            return None
+        return self.facts.functions.get(scope.qualname)
 
-    def leave_Lambda(self, node: cst.Lambda) -> None:
-        self._stack.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._stack.append(None)
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self._stack.pop()
+    def visit_Yield(self, node: cst.Yield) -> None:
+        # Calling an async generator function gives an async generator, not a coroutine.
+        current = self._current()
+        if current is not None and current.is_async:
+            current.is_coroutine_function = False
 
     def visit_Call(self, node: cst.Call) -> None:
-        current = self._stack[-1] if self._stack else None
+        current = self._current()
         if current is None:
             return
         qualname = self.semantic.call_qualname(node)
@@ -119,3 +132,8 @@ class FactsCollector:
                 continue  # the author said this call is fine here
             facts.blocking = (display, code)
         return self.facts
+
+
+def _decorator_callee(decorator: cst.BaseExpression) -> cst.BaseExpression:
+    """`@sync_to_async(thread_sensitive=False)` is named by the function it calls."""
+    return decorator.func if isinstance(decorator, cst.Call) else decorator

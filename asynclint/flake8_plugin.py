@@ -59,7 +59,7 @@ class AsyncLintPlugin:
 
     def run(self) -> Iterator[Tuple[int, int, str, Type[Any]]]:
         from .config import Settings
-        from .project import check_single_module
+        from .engine import check_single_module
         from .rules import ALL_RULES
 
         settings = Settings(

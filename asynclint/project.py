@@ -7,29 +7,40 @@ same two steps with a one-module index.
 """
 from __future__ import annotations
 
-from collections import deque
-from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from collections import defaultdict, deque
+from functools import cached_property
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
 
 from .config import Settings
-from .diagnostics import Diagnostic, Pending
-from .engine import FileResult, check_source
-from .facts import FunctionFacts, ModuleFacts
-from .modules import module_name_for
+from .diagnostics import Diagnostic, FileResult, FunctionFacts, ModuleFacts, Pending
 from .noqa import is_suppressed
 
 
 class ProjectIndex:
-    def __init__(self, modules: Iterable[ModuleFacts], settings: Settings) -> None:
+    def __init__(
+        self,
+        modules: Iterable[ModuleFacts],
+        settings: Settings,
+        project_modules: Optional[Iterable[str]] = None,
+    ) -> None:
         self.functions: Dict[str, FunctionFacts] = {}
         self.aliases: Dict[str, str] = {}
+        self.star_imports: Dict[str, List[str]] = {}
+        self.modules: Set[str] = set()
         for facts in modules:
+            self.modules.add(facts.module)
             self.functions.update(facts.functions)
             self.aliases.update(facts.aliases)
+            if facts.star_imports:
+                self.star_imports[facts.module] = facts.star_imports
+        # Every module of the project, parsed or not: `pkg.api.x` names module `pkg.api`.
+        self.project_modules = set(project_modules) if project_modules is not None else set(self.modules)
         self.max_depth = settings.max_chain_depth
-        self.non_blocking = frozenset(settings.non_blocking_functions)
-        self._blocking = self._shortest_chains(lambda f: f.blocking[0] if f.blocking else None, self.non_blocking)
-        self._loop_running = self._shortest_chains(lambda f: f.runs_loop + "()" if f.runs_loop else None, frozenset())
+        # A name may be given as the user imports it (`pkg.get_cached`, re-exported):
+        # keep the name and the function it denotes.
+        names = settings.non_blocking_functions
+        found = [self.resolve(name) for name in names]
+        self.non_blocking = frozenset([*names, *(f.qualname for f in found if f is not None)])
 
     def resolve(self, qualname: str) -> Optional[FunctionFacts]:
         """The function a qualified name denotes, following re-exports (`pkg.fetch`)."""
@@ -37,15 +48,61 @@ class ProjectIndex:
             facts = self.functions.get(qualname)
             if facts is not None:
                 return facts
-            parts = qualname.split(".")
-            for cut in range(len(parts), 0, -1):
-                target = self.aliases.get(".".join(parts[:cut]))
-                if target is not None:
-                    qualname = ".".join([target, *parts[cut:]])
-                    break
-            else:
+            target = self.unalias(qualname)
+            if target is None:
                 return None
+            qualname = target
         return None
+
+    def unalias(self, qualname: str) -> Optional[str]:
+        """`pkg.fetch` -> `pkg.api.fetch` when module `pkg` imports `fetch` from `.api`."""
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:cut])
+            if cut < len(parts) and prefix in self.project_modules:
+                # `pkg.api.fetch` goes through the module `pkg.api`, even when `pkg`
+                # also imports a name `api` (`from .api import api` would otherwise
+                # rewrite it as `pkg.api.api.fetch`, and so on without end).
+                return self._through_star_import(parts)
+            target = self.aliases.get(prefix)
+            if target is not None:
+                return ".".join([target, *parts[cut:]])
+        return self._through_star_import(parts)
+
+    def _through_star_import(self, parts: List[str]) -> Optional[str]:
+        """`pkg.fetch` -> `pkg.api.fetch` when module `pkg` does `from .api import *`.
+
+        The first star-imported module that defines or imports the name wins, as in
+        Python when the names do not clash. If none of the indexed ones does, a module
+        not indexed yet may: its name is returned so that the runner parses it.
+        """
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            sources = self.star_imports.get(module)
+            if not sources:
+                continue
+            # `pkg.api.fetch` names the submodule `pkg.api`, not something `*` brought in
+            # (mapping it anyway would grow the name forever: `pkg.api.api.fetch`, ...).
+            submodule = f"{module}.{parts[cut]}"
+            if submodule in sources or submodule in self.modules:
+                return None
+            candidates = [".".join([source, *parts[cut:]]) for source in sources]
+            for source, candidate in zip(sources, candidates):
+                # `source.name` is the name the star import brings in.
+                if candidate in self.functions or f"{source}.{parts[cut]}" in self.aliases:
+                    return candidate
+            for source, candidate in zip(sources, candidates):
+                if source not in self.modules:
+                    return candidate
+        return None
+
+    @cached_property
+    def _blocking(self) -> Dict[str, List[str]]:
+        return self._shortest_chains(lambda f: f.blocking[0] if f.blocking else None, self.non_blocking)
+
+    @cached_property
+    def _loop_running(self) -> Dict[str, List[str]]:
+        return self._shortest_chains(lambda f: f.runs_loop + "()" if f.runs_loop else None, frozenset())
 
     def _shortest_chains(
         self, direct: Callable[[FunctionFacts], Optional[str]], skip: frozenset
@@ -115,28 +172,44 @@ def short_name(qualname: str) -> str:
     return f"{parts[-1]}()"
 
 
-def settle(results: Sequence[FileResult], settings: Settings) -> List[Diagnostic]:
-    """Decide every file's pending findings against one index of all files' facts."""
-    index = ProjectIndex((r.facts for r in results if r.facts is not None), settings)
+def settle(
+    results: Sequence[FileResult],
+    settings: Settings,
+    project_modules: Optional[Iterable[str]] = None,
+) -> List[Diagnostic]:
+    """Decide every file's pending findings against one index of all files' facts.
+
+    Files that claim the same module name (`scripts/main.py` and `tools/main.py` are
+    both the top-level `main`) cannot be told apart by a qualified name: merged, one's
+    `async def run` would make the other's plain `run()` look unawaited. Each of them is
+    settled against its own facts plus the unambiguous modules', and other modules'
+    references to that name decide nothing. A stub (`api.pyi`) beside its source
+    (`api.py`) is no clash: the source's facts are the ones with bodies.
+    """
+    by_module: Dict[str, List[FileResult]] = defaultdict(list)
+    for result in results:
+        if result.facts is not None:
+            by_module[result.facts.module].append(result)
+    shared: List[ModuleFacts] = []
+    ambiguous = set()
+    for module, group in by_module.items():
+        sources = [r for r in group if not r.path.endswith(".pyi")] or group
+        if len(sources) == 1:
+            shared.append(sources[0].facts)
+        else:
+            ambiguous.add(module)
+    project_modules = set(project_modules or ()) | set(by_module)
+    index = ProjectIndex(shared, settings, project_modules)
     decided: List[Diagnostic] = []
     for result in results:
+        file_index = index
+        if result.pending and result.facts is not None and result.facts.module in ambiguous:
+            file_index = ProjectIndex([*shared, result.facts], settings, project_modules)
         for code, (line, column), pending in result.pending:
-            message = index.decide(pending)
+            message = file_index.decide(pending)
             if message is None:
                 continue
             if result.apply_noqa and is_suppressed(result.noqa, line, code):
                 continue
             decided.append(Diagnostic(result.path, line, column, code, message))
     return decided
-
-
-def check_single_module(source: str, path: str, settings: Settings, apply_noqa: bool = True) -> List[Diagnostic]:
-    """Check one module with a one-module index (the flake8 plugin's view)."""
-    if Path(path).suffix in (".py", ".pyi"):
-        module_name, is_package = module_name_for(Path(path))
-    else:  # "<string>", "stdin": no file to name the module after
-        module_name, is_package = "__main__", False
-    codes = settings.codes_for(Path(path))
-    result = check_source(source, path, settings, codes, module_name, is_package, apply_noqa=apply_noqa)
-    diagnostics = result.diagnostics + settle([result], settings)
-    return sorted(diagnostics, key=lambda d: d.sort_key)

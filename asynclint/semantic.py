@@ -237,8 +237,10 @@ class ScopeBuilder:
             if pattern.rest is not None:
                 self.scope.bind(pattern.rest.value, Binding("other"))
         elif isinstance(pattern, cst.MatchClass):
-            for element in [*pattern.patterns, *pattern.kwds]:
-                self._pattern(element.pattern)
+            for positional in pattern.patterns:
+                self._pattern(positional.value)
+            for keyword in pattern.kwds:
+                self._pattern(keyword.pattern)
         elif isinstance(pattern, cst.MatchOr):
             for element in pattern.patterns:
                 self._pattern(element.pattern)

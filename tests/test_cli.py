@@ -14,6 +14,12 @@ BLOCKING = "import time\n\nasync def handler():\n    time.sleep(1)\n"
 CLEAN = "import asyncio\n\nasync def handler():\n    await asyncio.sleep(1)\n"
 
 
+@pytest.fixture(autouse=True)
+def _in_temporary_folder(tmp_path, monkeypatch):
+    # The command caches next to the configuration or in the current folder.
+    monkeypatch.chdir(tmp_path)
+
+
 def run(capsys, *args: str):
     code = main(list(args))
     out, err = capsys.readouterr()

@@ -13,7 +13,9 @@ from .blocking import (
     OtherBlockingCall,
     TransitivelyBlockingCall,
 )
+from .cancellation import BroadExceptSwallowsCancellation, CancelledErrorSwallowed, ExitInFinally
 from .coroutines import AwaitInLoop, DanglingTask, NotACoroutine, UnawaitedCoroutine
+from .event_loop import DeprecatedLoopApi, LoopAlreadyRunning, LoopOutsideMainThread
 from .file import UnreadableFile
 
 ALL_RULES: List[Type[Rule]] = [
@@ -29,6 +31,12 @@ ALL_RULES: List[Type[Rule]] = [
     DanglingTask,
     NotACoroutine,
     AwaitInLoop,
+    CancelledErrorSwallowed,
+    BroadExceptSwallowsCancellation,
+    ExitInFinally,
+    LoopOutsideMainThread,
+    LoopAlreadyRunning,
+    DeprecatedLoopApi,
 ]
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

@@ -13,7 +13,7 @@ and the finder for exits out of a `finally` (AIO302).
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, FrozenSet, Iterable, Iterator, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -32,6 +32,11 @@ Exits = FrozenSet[str]
 TestClassifier = Callable[[cst.BaseExpression], Optional[bool]]
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# Punctuation and layout: nothing in them awaits, cancels or exits.
+_LAYOUT = frozenset(
+    {"lpar", "rpar", "comma", "colon", "semicolon", "dot", "equal", "leading_lines", "header", "footer",
+     "newline", "trailing_whitespace", "lines_after_decorators", "operator", "asynchronous", "star"}
+)
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
@@ -39,7 +44,7 @@ def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     names = _FIELDS.get(type(node))
     if names is None:
         names = _FIELDS[type(node)] = tuple(
-            f.name for f in dataclasses.fields(node) if not f.name.startswith("whitespace")
+            f.name for f in dataclasses.fields(node) if f.name not in _LAYOUT and not f.name.startswith("whitespace")
         )
     for name in names:
         value = getattr(node, name)
@@ -57,10 +62,12 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     Code in a nested function or class body runs elsewhere (or later), so it neither
     awaits nor cancels on behalf of the code around it.
     """
-    yield node
-    for child in _children(node):
-        if not isinstance(child, _SCOPES):
-            yield from walk(child)
+    # An explicit stack: nested generators would cost O(depth) per node on deep expressions.
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed([child for child in _children(current) if not isinstance(child, _SCOPES)]))
 
 
 def can_be_cancelled(body: cst.CSTNode) -> bool:
@@ -79,23 +86,29 @@ def exits_leaving_finally(finalbody: cst.BaseSuite) -> Iterator[Union[cst.Return
     A `break`/`continue` inside a loop of the `finally` stays in the `finally`; one in the
     `else` clause of such a loop belongs to the loop around it, as Python has it.
     """
-
-    def search(node: cst.CSTNode, in_loop: bool) -> Iterator[Union[cst.Return, cst.Break, cst.Continue]]:
+    stack: List[Tuple[cst.CSTNode, bool]] = [(finalbody, False)]  # (node, inside a loop of the finally)
+    while stack:
+        node, in_loop = stack.pop()
         if isinstance(node, cst.Return) or (isinstance(node, (cst.Break, cst.Continue)) and not in_loop):
             yield node
-            return
-        for child in _children(node):
-            if isinstance(child, _SCOPES):
-                continue
+            continue
+        children = [child for child in _children(node) if not isinstance(child, _SCOPES)]
+        for child in reversed(children):
             loop_body = isinstance(node, (cst.For, cst.While)) and child is node.body
-            yield from search(child, in_loop or loop_body)
-
-    yield from search(finalbody, False)
+            stack.append((child, in_loop or loop_body))
 
 
-def block_exits(body: Union[cst.BaseSuite, Sequence[cst.BaseStatement]], classify: Optional[TestClassifier] = None) -> Exits:
-    """The ways control can leave `body` (a suite or a list of statements)."""
-    return _Paths(classify or (lambda test: None)).block(body)
+def block_exits(
+    body: Union[cst.BaseSuite, Sequence[cst.BaseStatement]],
+    classify: Optional[TestClassifier] = None,
+    never_returns: Optional[Callable[[cst.Call], bool]] = None,
+) -> Exits:
+    """The ways control can leave `body` (a suite or a list of statements).
+
+    `never_returns` tells calls that always raise (`sys.exit()`, a `-> NoReturn` helper):
+    a statement that is such a call ends its path like `raise` does.
+    """
+    return _Paths(classify or (lambda test: None), never_returns or (lambda call: False)).block(body)
 
 
 def _statements(body: Union[cst.BaseSuite, Sequence[cst.BaseStatement]]) -> Sequence[cst.CSTNode]:
@@ -115,8 +128,9 @@ def _always_true(test: cst.BaseExpression) -> bool:
 
 
 class _Paths:
-    def __init__(self, classify: TestClassifier) -> None:
+    def __init__(self, classify: TestClassifier, never_returns: Callable[[cst.Call], bool]) -> None:
         self.classify = classify
+        self.never_returns = never_returns
 
     def block(self, body: Union[cst.BaseSuite, Sequence[cst.BaseStatement]]) -> Exits:
         exits = set()
@@ -138,6 +152,9 @@ class _Paths:
                     return frozenset({BREAK})
                 if isinstance(small, cst.Continue):
                     return frozenset({CONTINUE})
+                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    if self.never_returns(small.value):
+                        return frozenset({RAISE})
             return frozenset({FALL})
         if isinstance(node, cst.If):
             return self._if(node)

@@ -36,7 +36,7 @@ class UnawaitedCoroutine(Rule):
             self.context.defer(self.code, call, Pending("coroutine-function", qualname, message))
 
     def _message(self, qualname: str) -> str:
-        name = qualname.rsplit(".", 1)[-1]
+        name = _display(qualname)
         if self.semantic.in_async_body:
             return f"{name}() creates a coroutine that is never awaited, so it never runs; add `await`"
         return (
@@ -109,7 +109,15 @@ class NotACoroutine(Rule):
             return
         if isinstance(argument, cst.Call):
             future = self.semantic.call_qualname(argument)
-            if future in rejected_futures:
+            if future == "asyncio.wait" and future in rejected_futures:
+                # `wait(...)` does give a coroutine, but one that cannot work as the
+                # whole program: what it waits for must be tasks of the loop it runs in.
+                self.report(
+                    node,
+                    f"{entry}() cannot run asyncio.wait(...) directly: the tasks it waits for must be "
+                    "created inside the running loop; wrap it: `async def main(): await asyncio.wait(...)`",
+                )
+            elif future in rejected_futures:
                 name = future.rsplit(".", 1)[-1]
                 self.report(
                     node,
@@ -120,12 +128,18 @@ class NotACoroutine(Rule):
         target = self.semantic.qualname(argument)
         if target is None:
             return
-        name = target.rsplit(".", 1)[-1]
+        name = _display(target)
         message = f"{entry}() needs a coroutine, but gets the function {name} itself; call it: `{name}()`"
         if target in ASYNCIO_COROUTINE_FUNCTIONS:
             self.report(node, message)
         elif self.context.in_project(target):
             self.context.defer(self.code, node, Pending("function", target, message))
+
+
+def _display(qualname: str) -> str:
+    """`asyncio.sleep` stays qualified (`sleep()` alone could be anything); a project
+    function is named as written at the call (`fetch`, `save`)."""
+    return qualname if qualname.startswith("asyncio.") else qualname.rsplit(".", 1)[-1]
 
 
 def _first_argument(call: cst.Call) -> Optional[cst.BaseExpression]:
@@ -138,9 +152,12 @@ def _first_argument(call: cst.Call) -> Optional[cst.BaseExpression]:
 
 
 # Awaited methods whose order matters (sending, writing, queueing) or that pace a loop.
+# Not `get`: `await queue.get()` never uses the loop variable, so it is silent anyway,
+# while `await cache.get(key)` / `await client.get(url)` are the typical independent awaits.
 _SEQUENTIAL_METHODS = frozenset(
-    {"send", "sendall", "send_json", "send_text", "send_bytes", "write", "writelines", "drain",
-     "put", "get", "sleep", "acquire", "release", "wait", "join", "commit", "execute"}
+    {"send", "sendall", "send_json", "send_text", "send_bytes", "send_str", "send_message",
+     "write", "writelines", "drain", "put", "sleep", "acquire", "release", "wait", "join",
+     "commit", "execute", "executemany"}
 )
 
 
@@ -210,4 +227,8 @@ def _target_names(target: cst.BaseExpression) -> frozenset:
 def _mentions(expr: cst.CSTNode, names: frozenset) -> bool:
     if isinstance(expr, cst.Name):
         return expr.value in names
+    if isinstance(expr, cst.Attribute):  # `item.url` mentions `item`, not a variable `url`
+        return _mentions(expr.value, names)
+    if isinstance(expr, cst.Arg):  # `f(url=base)` mentions `base`, not a variable `url`
+        return _mentions(expr.value, names)
     return any(_mentions(child, names) for child in expr.children)

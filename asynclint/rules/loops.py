@@ -46,3 +46,14 @@ def runs_event_loop(semantic: SemanticModel, call: cst.Call) -> Optional[str]:
     if method in LOOP_RUNNING_METHODS:
         return f"loop.{method}"
     return None
+
+
+def bound_loop_runner(semantic: SemanticModel, expr: cst.BaseExpression) -> Optional[str]:
+    """`loop.run_forever` when `expr` is a loop's loop-running method, uncalled (`target=loop.run_forever`)."""
+    if (
+        isinstance(expr, cst.Attribute)
+        and expr.attr.value in LOOP_RUNNING_METHODS
+        and is_event_loop(semantic, expr.value)
+    ):
+        return f"loop.{expr.attr.value}"
+    return None

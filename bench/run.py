@@ -1,0 +1,186 @@
+"""Benchmark asynclint against ruff, flake8-async and its own flake8 plugin.
+
+    python -m pip install -e ".[bench]"
+    python bench/run.py              # build the pinned corpus once, then time everything
+    python bench/run.py --markdown   # the table as Markdown, for docs/performance.md
+
+The corpus is a pinned set of async-heavy packages installed with `pip install --no-deps
+--target`, plus a copy of this interpreter's standard library, in a folder outside the
+repository (so that no tool's .gitignore handling skips it). Every tool lints the same
+folders; flake8-async, which is much slower, runs on a subset, and our flake8 plugin and
+asynclint are timed on that subset too, for a like-for-like ratio.
+
+Each command runs in its own measuring process that reports wall time, CPU time (user +
+system of the whole process tree) and the peak resident memory of its largest process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+PACKAGES = [
+    "aiohttp==3.11.18",
+    "httpx==0.28.1",
+    "httpcore==1.0.9",
+    "anyio==4.9.0",
+    "starlette==0.46.2",
+    "uvicorn==0.34.2",
+    "websockets==15.0.1",
+    "redis==6.1.0",
+    "tornado==6.5",
+    "prompt_toolkit==3.0.51",
+    "sanic==25.3.0",
+    "aiofiles==24.1.0",
+    "asyncpg==0.30.0",
+    "trio==0.30.0",
+    "fastapi==0.115.12",
+    "motor==3.7.1",
+]
+# flake8-async needs minutes per 100k lines; this subset keeps its run short.
+SUBSET = ["site/aiohttp", "site/anyio", "site/httpx", "site/starlette"]
+
+FINDING = re.compile(r"^.+?:\d+:\d+: [A-Z]+\d+ ", re.MULTILINE)
+
+MEASURE = r"""
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+json.dump({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+           "returncode": proc.returncode, "stdout": proc.stdout.decode("utf-8", "replace"),
+           "stderr": proc.stderr.decode("utf-8", "replace")[-2000:]}, sys.stdout)
+"""
+
+
+def corpus_dir() -> Path:
+    return Path(os.environ.get("ASYNCLINT_BENCH_DIR", Path.home() / ".cache" / "asynclint-bench"))
+
+
+def build_corpus(folder: Path) -> None:
+    marker = folder / "corpus.json"
+    if marker.exists() and json.loads(marker.read_text()) == {"packages": PACKAGES, "python": sys.version}:
+        return
+    print(f"building the corpus in {folder} ...", file=sys.stderr)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(folder / "site"), *PACKAGES],
+        check=True,
+    )
+    # Only the sources are linted; compiled extensions and metadata folders are noise.
+    for extra in (folder / "site").iterdir():
+        if extra.name.endswith((".dist-info", ".data")) or extra.name == "bin":
+            shutil.rmtree(extra, ignore_errors=True)
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    shutil.copytree(
+        stdlib,
+        folder / "stdlib",
+        ignore=shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc", "lib-dynload", "config-*"),
+        symlinks=True,
+    )
+    marker.write_text(json.dumps({"packages": PACKAGES, "python": sys.version}))
+
+
+def count(folder: Path, targets: Sequence[str]) -> Dict[str, int]:
+    files = lines = 0
+    for target in targets:
+        for path in (folder / target).rglob("*.py"):
+            files += 1
+            with open(path, "rb") as handle:
+                lines += handle.read().count(b"\n")
+    return {"files": files, "lines": lines}
+
+
+def measure(command: List[str], cwd: Path) -> Dict[str, object]:
+    proc = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout)
+    result["findings"] = len(FINDING.findall(result.pop("stdout")))
+    if result["returncode"] not in (0, 1):
+        print(f"warning: {' '.join(command)} exited {result['returncode']}: {result['stderr']}", file=sys.stderr)
+    return result
+
+
+def tool(name: str) -> Optional[str]:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    return found
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--skip-flake8-async", action="store_true", help="do not time flake8-async (slow)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+
+    folder = corpus_dir()
+    build_corpus(folder)
+    everything = ["site", "stdlib"]
+    cache = Path(tempfile.mkdtemp(prefix="asynclint-bench-cache-"))
+    asynclint = [sys.executable, "-m", "asynclint", "--isolated", "--exit-zero", "-q", f"--jobs={args.jobs}"]
+    flake8 = [sys.executable, "-m", "flake8", "--isolated", "--exit-zero", f"--jobs={args.jobs}"]
+    rows = []
+
+    def row(name: str, targets: Sequence[str], command: List[str]) -> Dict[str, object]:
+        result = measure(command, folder)
+        result.update(count(folder, targets), tool=name, corpus="full" if targets == everything else "subset")
+        rows.append(result)
+        print(f"  {name}: {result['wall']:.2f}s wall", file=sys.stderr)
+        return result
+
+    print("timing ...", file=sys.stderr)
+    ruff = tool("ruff")
+    ruff_row = None
+    if ruff:
+        ruff_row = row("ruff --select ASYNC,RUF006", everything, [ruff, "check", "--isolated", "--select", "ASYNC,RUF006", "--no-cache", "--exit-zero", "-q", *everything])
+    row("asynclint cold (--no-cache)", everything, [*asynclint, "--no-cache", *everything])
+    row("asynclint (fill the cache)", everything, [*asynclint, f"--cache-dir={cache}", *everything])
+    row("asynclint warm (cached)", everything, [*asynclint, f"--cache-dir={cache}", *everything])
+    edited = folder / "site" / "aiohttp" / "client.py"
+    original = edited.read_bytes()
+    try:
+        edited.write_bytes(original + b"\n# edited by the benchmark\n")
+        row("asynclint one file edited", everything, [*asynclint, f"--cache-dir={cache}", *everything])
+    finally:
+        edited.write_bytes(original)
+    row("asynclint --select AIO1 cold", everything, [*asynclint, "--no-cache", "--select", "AIO1", *everything])
+    row("flake8 --select AIO (plugin)", SUBSET, [*flake8, "--select", "AIO", *SUBSET])
+    row("asynclint cold, subset", SUBSET, [*asynclint, "--no-cache", *SUBSET])
+    if not args.skip_flake8_async:
+        row("flake8-async, subset", SUBSET, [*flake8, "--select", "ASYNC", *SUBSET])
+    shutil.rmtree(cache, ignore_errors=True)
+
+    print_table(rows, ruff_row, args.markdown)
+    return 0
+
+
+def print_table(rows: List[Dict[str, object]], ruff_row: Optional[Dict[str, object]], markdown: bool) -> None:
+    header = ["tool", "corpus", "files", "lines", "findings", "wall s", "CPU s", "peak RSS MB", "wall / ruff", "µs CPU per line"]
+    table = []
+    for r in rows:
+        ratio = f"{r['wall'] / ruff_row['wall']:.1f}x" if ruff_row and r["corpus"] == "full" else ""
+        per_line = 1e6 * r["cpu"] / max(int(r["lines"]), 1)
+        table.append([r["tool"], r["corpus"], r["files"], r["lines"], r["findings"], f"{r['wall']:.2f}", f"{r['cpu']:.2f}", f"{r['rss_mb']:.0f}", ratio, f"{per_line:.1f}"])
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for line in table:
+            print("| " + " | ".join(str(cell) for cell in line) + " |")
+        return
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
+    for line in [header, *table]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
