@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -118,28 +119,57 @@ def select_codes(
     return frozenset(enabled)
 
 
-def path_matches(path: Path, pattern: str, root: Path) -> bool:
+class PathPatterns:
     """flake8/ruff-style path patterns, read relative to `root` (the config's folder).
 
     A pattern without a slash matches any component's name below `root` (`build`,
     `*_pb2.py`); one with a slash matches the path relative to `root` (`tests/*`,
     `src/legacy`), a folder pattern covering everything below it. A path outside
-    `root` is matched by its own name only.
+    `root` is matched by its own name only. The patterns are compiled once: discovery
+    asks about every file and folder of the tree.
     """
-    pattern = pattern.rstrip("/")
-    if pattern.startswith("./"):
-        pattern = pattern[2:]
-    relative = relative_parts(path, root)
-    if "/" not in pattern:
-        return any(fnmatch.fnmatchcase(part, pattern) for part in relative)
-    return any(fnmatch.fnmatchcase("/".join(relative[:n]), pattern) for n in range(1, len(relative) + 1))
+
+    def __init__(self, patterns: Iterable[str], root: Path) -> None:
+        names, paths = [], []
+        for pattern in patterns:
+            pattern = pattern.rstrip("/")
+            if pattern.startswith("./"):
+                pattern = pattern[2:]
+            (paths if "/" in pattern else names).append(fnmatch.translate(pattern))
+        self._names = re.compile("|".join(names)) if names else None
+        self._paths = re.compile("|".join(paths)) if paths else None
+        self.root = os.path.abspath(root)
+
+    def matches_name(self, name: str) -> bool:
+        return self._names is not None and self._names.match(name) is not None
+
+    def matches_relative(self, relative: str) -> bool:
+        """`relative`: a posix path relative to the root, or None outside it."""
+        return self._paths is not None and self._paths.match(relative) is not None
+
+    def relative(self, path: Path) -> Optional[str]:
+        absolute = os.path.abspath(path)
+        if absolute == self.root:
+            return ""
+        prefix = self.root.rstrip(os.sep) + os.sep
+        if not absolute.startswith(prefix):
+            return None
+        return absolute[len(prefix):].replace(os.sep, "/")
+
+    def matches(self, path: Path) -> bool:
+        """The whole check for one path: any component's name, or the path or a folder
+        above it (below the root)."""
+        relative = self.relative(path)
+        if relative is None:
+            return self.matches_name(path.name)
+        parts = relative.split("/") if relative else []
+        if any(self.matches_name(part) for part in parts):
+            return True
+        return any(self.matches_relative("/".join(parts[:n])) for n in range(1, len(parts) + 1))
 
 
-def relative_parts(path: Path, root: Path) -> Sequence[str]:
-    try:
-        return path.resolve().relative_to(root.resolve()).parts
-    except (ValueError, OSError, RuntimeError):
-        return (path.name,)
+def path_matches(path: Path, pattern: str, root: Path) -> bool:
+    return PathPatterns([pattern], root).matches(path)
 
 
 # -- reading pyproject.toml -----------------------------------------------------------

@@ -83,3 +83,5 @@ class FileResult:
     pending: List[Any] = field(default_factory=list)
     parsed: bool = False
     apply_noqa: bool = True
+    # Findings a `# noqa` silenced: what tells a used noqa comment from an unused one.
+    suppressed: List[Diagnostic] = field(default_factory=list)

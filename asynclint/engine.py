@@ -244,13 +244,16 @@ def check_module(
 
     result = FileResult(path=context.path, errors=errors, noqa=context.noqa, parsed=True, apply_noqa=context.apply_noqa)
     reported_nodes = [node for _, node, _ in context.reports] + [node for _, node, _ in context.pending]
-    positions = locate(module, reported_nodes)
+    positions = locate(module, reported_nodes + collector.nodes_to_locate())
     for code, node, message in context.reports:
         line, column = positions.get(id(node), (1, 1))
-        if not (context.apply_noqa and is_suppressed(context.noqa, line, code)):
-            result.diagnostics.append(Diagnostic(context.path, line, column, code, message))
+        diagnostic = Diagnostic(context.path, line, column, code, message)
+        if context.apply_noqa and is_suppressed(context.noqa, line, code):
+            result.suppressed.append(diagnostic)
+        else:
+            result.diagnostics.append(diagnostic)
     result.pending = [(code, positions.get(id(node), (1, 1)), query) for code, node, query in context.pending]
-    result.facts = collector.finish(module)
+    result.facts = collector.finish(positions)
     return result
 
 
@@ -302,5 +305,5 @@ def check_single_module(source: str, path: str, settings: Settings, apply_noqa: 
         module_name, is_package = "__main__", False
     codes = settings.codes_for(Path(path))
     result = check_source(source, path, settings, codes, module_name, is_package, apply_noqa=apply_noqa)
-    diagnostics = result.diagnostics + settle([result], settings)
+    diagnostics = result.diagnostics + settle([result], settings).diagnostics
     return sorted(diagnostics, key=lambda d: d.sort_key)

@@ -7,13 +7,12 @@ directly, and which names the module re-exports through imports.
 """
 from __future__ import annotations
 
-from typing import FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
 from .diagnostics import FunctionFacts, ModuleFacts
 from .noqa import is_suppressed
-from .positions import locate
 from .rules.blocking import blocking_call_of, display_name
 from .rules.loops import runs_event_loop
 from .semantic import dotted_name, resolve_relative
@@ -121,10 +120,17 @@ class FactsCollector:
         if current.runs_loop is None:
             current.runs_loop = runs_event_loop(self.semantic, node)
 
-    def finish(self, module: cst.Module) -> ModuleFacts:
-        """Record each function's first blocking call that no `# noqa` silences."""
+    def nodes_to_locate(self) -> List[cst.CSTNode]:
+        """Blocking calls whose line decides whether a `# noqa` silences them."""
+        return [node for _, node, _, _ in self._blocking_nodes] if self.context.noqa else []
+
+    def finish(self, positions: Dict[int, Tuple[int, int]]) -> ModuleFacts:
+        """Record each function's first blocking call that no `# noqa` silences.
+
+        `positions`: where the nodes of `nodes_to_locate()` start (engine.py locates
+        them together with the findings, in one pass over the module).
+        """
         noqa = self.context.noqa
-        positions = locate(module, [node for _, node, _, _ in self._blocking_nodes]) if noqa else {}
         for facts, node, display, code in self._blocking_nodes:
             if facts.blocking is not None:
                 continue

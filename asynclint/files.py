@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, List, Sequence, Tuple
 
-from .config import Settings, path_matches
+from .config import PathPatterns, Settings
 
 SOURCE_SUFFIXES = (".py", ".pyi")
 
@@ -22,9 +22,12 @@ class SourceError(Exception):
     reason: str
 
 
+def exclusions(settings: Settings) -> PathPatterns:
+    return PathPatterns([*settings.exclude, *settings.extend_exclude], settings.root)
+
+
 def is_excluded(path: Path, settings: Settings) -> bool:
-    patterns = [*settings.exclude, *settings.extend_exclude]
-    return any(path_matches(path, pattern, settings.root) for pattern in patterns)
+    return exclusions(settings).matches(path)
 
 
 def discover(paths: Sequence[Path], settings: Settings) -> Tuple[List[Path], List[Path]]:
@@ -34,12 +37,13 @@ def discover(paths: Sequence[Path], settings: Settings) -> Tuple[List[Path], Lis
     is the content of a folder named explicitly, though excludes apply below it.
     Symbolic links to folders are not followed (no loops, no linting outside the tree).
     """
+    excluded = exclusions(settings)
     found: List[Path] = []
     missing: List[Path] = []
     seen = set()
     for path in paths:
         if path.is_dir():
-            candidates: Iterable[Path] = _walk(path, settings)
+            candidates: Iterable[Path] = _walk(path, excluded)
         elif path.exists() or path.is_symlink():
             candidates = [path]
         else:
@@ -53,18 +57,25 @@ def discover(paths: Sequence[Path], settings: Settings) -> Tuple[List[Path], Lis
     return found, missing
 
 
-def _walk(folder: Path, settings: Settings) -> Iterable[Path]:
+def _walk(folder: Path, excluded: PathPatterns) -> Iterable[Path]:
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
         return
+    # Folders above were checked on the way down: only this entry's own name and its
+    # path relative to the configuration's folder are left to check.
+    relative_folder = excluded.relative(folder)
     for entry in entries:
-        path = Path(entry.path)
-        if is_excluded(path, settings):
+        if excluded.matches_name(entry.name):
             continue
+        if relative_folder is not None:
+            relative = f"{relative_folder}/{entry.name}" if relative_folder else entry.name
+            if excluded.matches_relative(relative):
+                continue
+        path = Path(entry.path)
         try:
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(path, settings)
+                yield from _walk(path, excluded)
             elif entry.name.endswith(SOURCE_SUFFIXES) and entry.is_file():
                 yield path
         except OSError:

@@ -18,6 +18,10 @@ from libcst._nodes.internal import CodegenState
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
+class _AllFound(Exception):
+    pass
+
+
 class _MarkingState(CodegenState):
     """Code generation that remembers the token index where target nodes start."""
 
@@ -25,6 +29,7 @@ class _MarkingState(CodegenState):
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.targets = targets
         self.marks: Dict[int, int] = {}
+        self.settled = 0  # targets with their syntactic start
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         # Fallback for node types that record no syntactic position.
@@ -43,6 +48,9 @@ class _MarkingState(CodegenState):
         key = id(node)
         if key in self.targets and self.marks.get(key, -1) < 0:
             self.marks[key] = len(self.tokens)
+            self.settled += 1
+            if self.settled == len(self.targets):
+                raise _AllFound  # the rest of the module is not needed
         yield
 
 
@@ -52,7 +60,10 @@ def locate(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Dict[int, Tuple[
     if not targets:
         return {}
     state = _MarkingState(module, targets)
-    module._codegen(state)
+    try:
+        module._codegen(state)
+    except _AllFound:
+        pass
     # A fallback mark (negative) counts from the whitespace before the node: skip it.
     order: List[Tuple[int, int]] = []
     for key, mark in state.marks.items():

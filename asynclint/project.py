@@ -8,6 +8,7 @@ same two steps with a one-module index.
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
 
@@ -24,6 +25,7 @@ class ProjectIndex:
         project_modules: Optional[Iterable[str]] = None,
     ) -> None:
         self.functions: Dict[str, FunctionFacts] = {}
+        self._resolved: Dict[str, Optional[FunctionFacts]] = {}
         self.aliases: Dict[str, str] = {}
         self.star_imports: Dict[str, List[str]] = {}
         self.modules: Set[str] = set()
@@ -44,15 +46,20 @@ class ProjectIndex:
 
     def resolve(self, qualname: str) -> Optional[FunctionFacts]:
         """The function a qualified name denotes, following re-exports (`pkg.fetch`)."""
+        if qualname in self._resolved:
+            return self._resolved[qualname]
+        facts = None
+        name: Optional[str] = qualname
         for _ in range(10):  # re-export chains are short; cycles must not hang
-            facts = self.functions.get(qualname)
+            assert name is not None
+            facts = self.functions.get(name)
             if facts is not None:
-                return facts
-            target = self.unalias(qualname)
-            if target is None:
-                return None
-            qualname = target
-        return None
+                break
+            name = self.unalias(name)
+            if name is None:
+                break
+        self._resolved[qualname] = facts
+        return facts
 
     def unalias(self, qualname: str) -> Optional[str]:
         """`pkg.fetch` -> `pkg.api.fetch` when module `pkg` imports `fetch` from `.api`."""
@@ -172,11 +179,19 @@ def short_name(qualname: str) -> str:
     return f"{parts[-1]}()"
 
 
+@dataclass
+class Settled:
+    """The deferred findings that hold: reported ones, and ones a `# noqa` silenced."""
+
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    suppressed: List[Diagnostic] = field(default_factory=list)
+
+
 def settle(
     results: Sequence[FileResult],
     settings: Settings,
     project_modules: Optional[Iterable[str]] = None,
-) -> List[Diagnostic]:
+) -> Settled:
     """Decide every file's pending findings against one index of all files' facts.
 
     Files that claim the same module name (`scripts/main.py` and `tools/main.py` are
@@ -200,7 +215,7 @@ def settle(
             ambiguous.add(module)
     project_modules = set(project_modules or ()) | set(by_module)
     index = ProjectIndex(shared, settings, project_modules)
-    decided: List[Diagnostic] = []
+    settled = Settled()
     for result in results:
         file_index = index
         if result.pending and result.facts is not None and result.facts.module in ambiguous:
@@ -209,7 +224,9 @@ def settle(
             message = file_index.decide(pending)
             if message is None:
                 continue
+            diagnostic = Diagnostic(result.path, line, column, code, message)
             if result.apply_noqa and is_suppressed(result.noqa, line, code):
-                continue
-            decided.append(Diagnostic(result.path, line, column, code, message))
-    return decided
+                settled.suppressed.append(diagnostic)
+            else:
+                settled.diagnostics.append(diagnostic)
+    return settled

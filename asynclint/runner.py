@@ -239,16 +239,11 @@ def lint_files(
         (needed if pattern is not None and pattern.search(data[path]) else maybe).append(path)
     check(needed)
 
-    # 3a: files that call a project coroutine function by name.
-    coroutine_names = {
-        function.qualname.rsplit(".", 1)[-1].encode()
-        for result in results.values()
-        if result.facts is not None
-        for function in result.facts.functions.values()
-        if function.is_coroutine_function
-    }
-    if coroutine_names:
-        mentions = [p for p in maybe if coroutine_names & set(_IDENTIFIER.findall(data[p]))]
+    # 3a: files that may call a project coroutine function: they name it, and name the
+    # module it lives in (or its class, for a method), else they cannot reach it.
+    callers = _coroutine_callers(results.values())
+    if callers:
+        mentions = [p for p in maybe if _may_call(set(_IDENTIFIER.findall(data[p])), callers)]
         check(mentions)
         maybe = [p for p in maybe if p not in results]
 
@@ -258,8 +253,9 @@ def lint_files(
     paths_of: Dict[str, List[Path]] = {}
     for path, module in modules_of.items():
         paths_of.setdefault(module, []).append(path)
+    explored: Set[str] = set()
     while True:
-        wanted = _modules_needed(results.values(), project_modules)
+        wanted = _modules_needed(results.values(), project_modules, explored)
         more = [p for m in sorted(wanted) for p in paths_of.get(m, []) if p in data and p not in results]
         if not more:
             break
@@ -285,7 +281,8 @@ def lint_files(
     for result in ordered:
         run.diagnostics.extend(result.diagnostics)
         run.errors.extend(result.errors)
-    run.diagnostics.extend(settle(ordered, settings, project_modules))
+    settled = settle(ordered, settings, project_modules)
+    run.diagnostics.extend(settled.diagnostics)
     run.diagnostics.sort(key=lambda d: d.sort_key)
     run.files_checked = len(ordered)
     if cache is not None:
@@ -293,11 +290,39 @@ def lint_files(
     return run
 
 
-def _modules_needed(results: Iterable[FileResult], project_modules: FrozenSet[str]) -> Set[str]:
+def _coroutine_callers(results: Iterable[FileResult]) -> Dict[bytes, List[Set[bytes]]]:
+    """For each project coroutine function's name, the names a caller must also mention:
+    its module's path components (`pkg`, `api` for `pkg.api.fetch`) or its class."""
+    callers: Dict[bytes, List[Set[bytes]]] = {}
+    for result in results:
+        if result.facts is None:
+            continue
+        module_parts = result.facts.module.split(".")
+        for function in result.facts.functions.values():
+            if not function.is_coroutine_function or ".<locals>." in function.qualname:
+                continue
+            parts = function.qualname.split(".")
+            inner = parts[len(module_parts):]
+            context = {inner[-2]} if len(inner) >= 2 else set(module_parts)
+            callers.setdefault(parts[-1].encode(), []).append({part.encode() for part in context})
+    return callers
+
+
+def _may_call(identifiers: Set[bytes], callers: Dict[bytes, List[Set[bytes]]]) -> bool:
+    for name in identifiers & callers.keys():
+        if any(context & identifiers for context in callers[name]):
+            return True
+    return False
+
+
+def _modules_needed(
+    results: Iterable[FileResult], project_modules: FrozenSet[str], explored: Set[str]
+) -> Set[str]:
     """Modules whose facts are missing to decide the pending findings.
 
     Follows, from each pending finding's callee, re-exports and the calls of plain
     functions already known; a name that leads nowhere known names a module to parse.
+    Names that led somewhere known are added to `explored` and not followed again.
     """
     results = list(results)
     index = ProjectIndex((r.facts for r in results if r.facts is not None), Settings(), project_modules)
@@ -306,11 +331,12 @@ def _modules_needed(results: Iterable[FileResult], project_modules: FrozenSet[st
     needed: Set[str] = set()
     while queue:
         name = queue.pop()
-        if name in seen:
+        if name in seen or name in explored or name.count(".") > 30:
             continue
         seen.add(name)
         function = index.resolve(name)
         if function is not None:
+            explored.add(name)
             if not function.is_async:
                 queue.extend(function.calls)
             continue
