@@ -44,7 +44,7 @@ def settle_all(sources: Dict[str, str], settings: Settings) -> List[Diagnostic]:
         )
         for path, text in sources.items()
     ]
-    return settle(results, settings)
+    return settle(results, settings).diagnostics
 
 
 # -- AIO110: chains -----------------------------------------------------------------------
@@ -573,7 +573,7 @@ def test_a_stub_beside_its_source_does_not_hide_the_source():
         module_name="pkg.web", project_modules=modules,
     )
     for order in ([source, stub, web], [stub, source, web]):
-        assert [(d.path, d.line, d.code) for d in settle(order, settings)] == [("pkg/web.py", 4, "AIO110")]
+        assert [(d.path, d.line, d.code) for d in settle(order, settings).diagnostics] == [("pkg/web.py", 4, "AIO110")]
 
 
 def test_index_resolves_aliases_without_hanging():
