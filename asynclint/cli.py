@@ -24,7 +24,9 @@ from .config import (
 from .reporters import render, statistics
 from .codes import RULES
 from .cache import DEFAULT_CACHE_DIR
-from .runner import lint_paths
+from .diagnostics import Diagnostic
+from .fixes import fix_files, write_fixes
+from .runner import RunResult, lint_paths
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -78,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     speed.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="worker processes (default: the number of CPUs)")
     speed.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     speed.add_argument("--cache-dir", type=Path, metavar="DIR", help=f"where to keep the cache (default: {DEFAULT_CACHE_DIR} beside the configuration, else in the current folder)")
+    fixing = parser.add_argument_group("fixes")
+    fixing.add_argument("--fix", action="store_true", help="apply the safe fixes and report what is left")
+    fixing.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: apply the unsafe fixes too (they change behaviour: review them)")
+    fixing.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
     output = parser.add_argument_group("output")
     output.add_argument("--format", "--output-format", dest="output_format", choices=OUTPUT_FORMATS, help="how to print findings (default: text, or output-format in the configuration)")
     output.add_argument("--output-file", "-o", type=Path, metavar="FILE", help="write findings to FILE instead of standard output")
@@ -132,11 +138,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with Progress(enabled=not args.quiet) as progress:
         run = lint_paths(paths, settings, jobs=args.jobs, cache_dir=cache_dir, progress=progress.update)
 
+    if args.diff:
+        return _show_diff(run, args)
+    fixed: List[Diagnostic] = []
+    if args.fix:
+        outcome = fix_files(run.diagnostics, unsafe=args.unsafe_fixes)
+        write_fixes(outcome)
+        for path, reason in outcome.refused.items():
+            sys.stderr.write(f"asynclint: warning: {path}: fixes not applied: {reason}\n")
+        fixed = outcome.fixed
+    remaining = _without(run.diagnostics, fixed)
+
     output_format = args.output_format or settings.output_format
     if args.statistics:
-        report = statistics(run.diagnostics)
+        report = statistics(remaining)
     else:
-        report = render(output_format, run.diagnostics, root=Path.cwd(), execution_successful=not (run.errors or run.missing))
+        report = render(output_format, remaining, root=Path.cwd(), execution_successful=not (run.errors or run.missing))
     if not _write_report(report, args.output_file):
         return EXIT_ERROR
     for path in run.missing:
@@ -144,13 +161,32 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for error in run.errors:
         sys.stderr.write(f"asynclint: error: {error.path}: {error.message}\n")
     if not args.quiet:
-        sys.stderr.write(_summary(run.files_checked, len(run.diagnostics), len({d.path for d in run.diagnostics})))
+        sys.stderr.write(_summary(run.files_checked, remaining, len(fixed), args.unsafe_fixes))
 
     if run.missing or run.errors:
         return EXIT_ERROR
-    if run.diagnostics and not args.exit_zero:
+    if remaining and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _without(diagnostics: Sequence[Diagnostic], fixed: Sequence[Diagnostic]) -> List[Diagnostic]:
+    gone = {id(d) for d in fixed}
+    return [d for d in diagnostics if id(d) not in gone]
+
+
+def _show_diff(run: RunResult, args: argparse.Namespace) -> int:
+    """--diff: the changes --fix would make, as a unified diff; exit 1 if there are any."""
+    outcome = fix_files(run.diagnostics, unsafe=args.unsafe_fixes)
+    _write_report("".join(file_fix.diff() for file_fix in outcome.files), args.output_file)
+    for path, reason in outcome.refused.items():
+        sys.stderr.write(f"asynclint: warning: {path}: fixes not applied: {reason}\n")
+    if not args.quiet:
+        count = len(outcome.fixed)
+        sys.stderr.write(f"Would fix {count} finding{'s' if count != 1 else ''} in {len(outcome.files)} file{'s' if len(outcome.files) != 1 else ''}.\n")
+    if run.missing or run.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if outcome.files and not args.exit_zero else EXIT_CLEAN
 
 
 def _write_report(report: str, output_file: Optional[Path]) -> bool:
@@ -171,11 +207,25 @@ def _write_report(report: str, output_file: Optional[Path]) -> bool:
     return True
 
 
-def _summary(files: int, findings: int, files_with_findings: int) -> str:
+def _summary(files: int, remaining: Sequence[Diagnostic], fixed: int, unsafe_fixes: bool) -> str:
+    """`Found 3 findings in 2 files (40 files checked).` plus what --fix could do."""
     checked = f"{files} file{'s' if files != 1 else ''} checked"
-    if not findings:
+    if fixed:
+        checked += f", {fixed} fixed"
+    if not remaining:
         return f"All checks passed ({checked}).\n"
-    return f"Found {findings} finding{'s' if findings != 1 else ''} in {files_with_findings} file{'s' if files_with_findings != 1 else ''} ({checked}).\n"
+    with_findings = len({d.path for d in remaining})
+    lines = [
+        f"Found {len(remaining)} finding{'s' if len(remaining) != 1 else ''} in {with_findings} "
+        f"file{'s' if with_findings != 1 else ''} ({checked})."
+    ]
+    safe = sum(1 for d in remaining if d.fix is not None and d.fix.safety == "safe")
+    unsafe = sum(1 for d in remaining if d.fix is not None and d.fix.safety == "unsafe")
+    if safe or (unsafe and unsafe_fixes):
+        lines.append(f"{safe + (unsafe if unsafe_fixes else 0)} fixable with `--fix`{' --unsafe-fixes' if unsafe_fixes and unsafe else ''}.")
+    if unsafe and not unsafe_fixes:
+        lines.append(f"{unsafe} more fixable with `--fix --unsafe-fixes` (they change behaviour: review them).")
+    return "\n".join(lines) + "\n"
 
 
 class Progress:

@@ -10,6 +10,34 @@ from typing import Any, Dict, List, Optional, Tuple
 from .noqa import NoqaMap
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) up to (end_line, end_column) with `text`.
+
+    1-based lines and columns, the end exclusive; an insertion has start == end.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A change that resolves a finding. "safe" keeps the program's meaning; "unsafe"
+    changes behaviour (adds an await, a raise) and is applied only when asked."""
+
+    safety: str  # "safe" or "unsafe"
+    description: str
+    edits: Tuple[Edit, ...]
+
+    @property
+    def available(self) -> bool:
+        return True
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """One finding: `path:line:column: code message` (line and column 1-based)."""
@@ -21,6 +49,7 @@ class Diagnostic:
     message: str
     end_line: Optional[int] = None
     end_column: Optional[int] = None
+    fix: Optional[Fix] = field(default=None, compare=False)
 
     @property
     def sort_key(self) -> Tuple[str, int, int, str]:
@@ -48,6 +77,7 @@ class Pending:
     kind: str
     qualname: str
     message: str
+    fix: Optional[Fix] = None
 
 
 @dataclass

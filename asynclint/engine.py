@@ -13,6 +13,7 @@ import dataclasses
 import re
 import sys
 import types
+from dataclasses import replace
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, Type
@@ -20,11 +21,12 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tup
 import libcst as cst
 
 from .config import Settings
-from .diagnostics import Diagnostic, FileResult, InternalError
+from .diagnostics import Diagnostic, FileResult, Fix, InternalError, Pending
 from .facts import FactsCollector, in_project
 from .modules import module_name_for
 from .noqa import NoqaMap, is_suppressed, parse_noqa
-from .positions import locate
+from .positions import locate_spans
+from .fixes import FixPlan, newline_of, plan_to_fix, source_lines
 from .project import settle
 from .rules import ALL_RULES, Rule
 from .semantic import SemanticModel
@@ -80,20 +82,22 @@ class FileContext:
         self.noqa: NoqaMap = parse_noqa(source)
         # Shared per-file memo for rules that ask the same question (see blocking.py).
         self.cache: Dict[str, Dict[Any, Any]] = {}
-        self.reports: List[Tuple[str, cst.CSTNode, str]] = []
+        self.module: Optional[cst.Module] = None  # set before the traversal starts
+        self.newline = newline_of(source)
+        self.reports: List[Tuple[str, cst.CSTNode, str, Optional[FixPlan]]] = []
         # Deferred findings that the whole-project pass decides (project.py).
-        self.pending: List[Tuple[str, cst.CSTNode, Any]] = []
+        self.pending: List[Tuple[str, cst.CSTNode, Pending, Optional[FixPlan]]] = []
 
     def in_project(self, qualname: str) -> bool:
         """True when `qualname` lives in a module of the linted project (or this one)."""
         return in_project(qualname, self.project_modules) or in_project(qualname, frozenset({self.module_name}))
 
-    def report(self, code: str, node: cst.CSTNode, message: str) -> None:
-        self.reports.append((code, node, message))
+    def report(self, code: str, node: cst.CSTNode, message: str, fix: Optional[FixPlan] = None) -> None:
+        self.reports.append((code, node, message, fix))
 
-    def defer(self, code: str, node: cst.CSTNode, query: Any) -> None:
+    def defer(self, code: str, node: cst.CSTNode, query: Pending, fix: Optional[FixPlan] = None) -> None:
         """A finding that the whole-project pass decides (see project.py)."""
-        self.pending.append((code, node, query))
+        self.pending.append((code, node, query, fix))
 
 
 class _Walker:
@@ -228,6 +232,7 @@ def check_module(
         rules = [rule_class(context) for rule_class in rule_classes if rule_class.code not in failed]
         collector = FactsCollector(context)
         try:
+            context.module = module
             context.semantic.enter_module(module)
             _Walker([collector, *rules], context.semantic).walk(module)
             break
@@ -243,17 +248,26 @@ def check_module(
             failed.append(culprit.code)
 
     result = FileResult(path=context.path, errors=errors, noqa=context.noqa, parsed=True, apply_noqa=context.apply_noqa)
-    reported_nodes = [node for _, node, _ in context.reports] + [node for _, node, _ in context.pending]
-    positions = locate(module, reported_nodes + collector.nodes_to_locate())
-    for code, node, message in context.reports:
-        line, column = positions.get(id(node), (1, 1))
-        diagnostic = Diagnostic(context.path, line, column, code, message)
+    plans = [fix for *_, fix in context.reports + context.pending if fix is not None]
+    nodes = [entry[1] for entry in context.reports + context.pending]
+    nodes += [edit.node for plan in plans for edit in plan.edits] + collector.nodes_to_locate()
+    spans = locate_spans(module, nodes)
+    lines = source_lines(context.source) if plans else []
+
+    def fix_of(plan: Optional[FixPlan]) -> Optional[Fix]:
+        return plan_to_fix(plan, spans, lines, context.newline) if plan is not None else None
+
+    for code, node, message, plan in context.reports:
+        line, column, end_line, end_column = spans.get(id(node), (1, 1, None, None))
+        diagnostic = Diagnostic(context.path, line, column, code, message, end_line, end_column, fix_of(plan))
         if context.apply_noqa and is_suppressed(context.noqa, line, code):
             result.suppressed.append(diagnostic)
         else:
             result.diagnostics.append(diagnostic)
-    result.pending = [(code, positions.get(id(node), (1, 1)), query) for code, node, query in context.pending]
-    result.facts = collector.finish(positions)
+    for code, node, pending, plan in context.pending:
+        line, column, end_line, end_column = spans.get(id(node), (1, 1, None, None))
+        result.pending.append((code, (line, column, end_line, end_column), replace(pending, fix=fix_of(plan))))
+    result.facts = collector.finish({key: (span.line, span.column) for key, span in spans.items()})
     return result
 
 

@@ -220,11 +220,11 @@ def settle(
         file_index = index
         if result.pending and result.facts is not None and result.facts.module in ambiguous:
             file_index = ProjectIndex([*shared, result.facts], settings, project_modules)
-        for code, (line, column), pending in result.pending:
+        for code, (line, column, end_line, end_column), pending in result.pending:
             message = file_index.decide(pending)
             if message is None:
                 continue
-            diagnostic = Diagnostic(result.path, line, column, code, message)
+            diagnostic = Diagnostic(result.path, line, column, code, message, end_line, end_column, pending.fix)
             if result.apply_noqa and is_suppressed(result.noqa, line, code):
                 settled.suppressed.append(diagnostic)
             else:

@@ -368,6 +368,9 @@ class SemanticModel:
             scope = scope.parent
         return None
 
+    def module_scope(self) -> Scope:
+        return self._module_scope()
+
     def _module_scope(self) -> Scope:
         scope = self.scope
         assert scope is not None

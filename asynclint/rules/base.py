@@ -6,12 +6,13 @@ asks `self.semantic` what names mean and calls `self.report(node, message)`.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Optional
 
 import libcst as cst
 
 if TYPE_CHECKING:
     from ..engine import FileContext
+    from ..fixes import FixPlan
     from ..semantic import SemanticModel
 
 
@@ -28,5 +29,5 @@ class Rule:
     def semantic(self) -> "SemanticModel":
         return self.context.semantic
 
-    def report(self, node: cst.CSTNode, message: str) -> None:
-        self.context.report(self.code, node, message)
+    def report(self, node: cst.CSTNode, message: str, fix: Optional["FixPlan"] = None) -> None:
+        self.context.report(self.code, node, message, fix)

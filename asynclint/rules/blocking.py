@@ -1,13 +1,15 @@
 """AIO1xx: calls that block the event loop when made in an async body."""
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Optional, Set, Tuple
 
 import libcst as cst
 
 from ..diagnostics import Pending
+from ..fixes import FixPlan, NodeEdit
 from .base import Rule
 from .catalog import BLOCKING_CALLS, BlockingCall
+from .edits import asyncio_name
 
 _CACHE_KEY = "blocking_calls"
 
@@ -57,13 +59,38 @@ class _BlockingCallRule(Rule):
             return
         hit = blocking_call_of(self.context, node)
         if hit is not None and hit[1].code == self.code:
-            self.report(node, blocking_message(*hit))
+            self.report(node, blocking_message(*hit), fix=self.fix_for(node))
+
+    def fix_for(self, call: cst.Call) -> Optional[FixPlan]:
+        return None
 
 
 class BlockingSleep(_BlockingCallRule):
     code = "AIO100"
     name = "blocking-sleep"
     summary = "time.sleep() in an async body blocks the event loop"
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._statement_calls: Set[int] = set()
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        # Only a call that is a whole statement can take `await` without parentheses.
+        if isinstance(node.value, cst.Call):
+            self._statement_calls.add(id(node.value))
+
+    def fix_for(self, call: cst.Call) -> Optional[FixPlan]:
+        """`time.sleep(x)` -> `await asyncio.sleep(x)`: the same pause, without blocking."""
+        if id(call) not in self._statement_calls:
+            return None
+        asyncio, imports = asyncio_name(self.context)
+        if not asyncio:
+            return None
+        return FixPlan(
+            "safe",
+            f"replace with `await {asyncio}.sleep(...)`",
+            [NodeEdit(call, "before", "await "), NodeEdit(call.func, "replace", f"{asyncio}.sleep"), *imports],
+        )
 
 
 class BlockingHttpCall(_BlockingCallRule):

@@ -24,6 +24,7 @@ from ._paths import (
     swallowing_exits,
     walk,
 )
+from ..fixes import FixPlan, NodeEdit
 from .base import Rule
 
 if TYPE_CHECKING:
@@ -358,7 +359,10 @@ class _HandlerRule(Rule):
             if idiom is None:
                 idiom = is_cancel_then_await(self.semantic, node)
             if not idiom:
-                self.report(handler, self.message(handler, exits))
+                self.report(handler, self.message(handler, exits), fix=self.fix(handler, exits))
+
+    def fix(self, handler: AnyHandler, exits: FrozenSet[str]) -> Optional[FixPlan]:
+        return None
 
 
 class CancelledErrorSwallowed(_HandlerRule):
@@ -368,6 +372,21 @@ class CancelledErrorSwallowed(_HandlerRule):
 
     def applies(self, handler: AnyHandler) -> bool:
         return catches_cancelled_error(self.semantic, handler)
+
+    def fix(self, handler: AnyHandler, exits: FrozenSet[str]) -> Optional[FixPlan]:
+        """Re-raise at the end of the handler, when running off its end is the only way
+        it swallows (a `return` or `break` elsewhere would need a human).
+
+        Unsafe: the code after the `try` no longer runs once the task is cancelled.
+        """
+        if exits != frozenset({FALL}):
+            return None
+        body = handler.body
+        if isinstance(body, cst.IndentedBlock) and body.body:
+            return FixPlan("unsafe", "re-raise at the end of the handler", [NodeEdit(body.body[-1], "line_after", "raise")])
+        if isinstance(body, cst.SimpleStatementSuite) and body.body:
+            return FixPlan("unsafe", "re-raise at the end of the handler", [NodeEdit(body.body[-1], "after", "; raise")])
+        return None
 
     def message(self, handler: AnyHandler, exits: FrozenSet[str]) -> str:
         return (

@@ -1,13 +1,15 @@
 """AIO2xx: coroutines that never run, tasks nobody keeps, entry points given non-coroutines."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Set
 
 import libcst as cst
 
 from ..diagnostics import Pending
+from ..fixes import FixPlan, NodeEdit
 from .base import Rule
 from .catalog import ASYNCIO_COROUTINE_FUNCTIONS
+from .edits import after_imports_edit, is_module_level_name
 from .loops import loop_method_call
 
 
@@ -29,11 +31,16 @@ class UnawaitedCoroutine(Rule):
         if qualname is None:
             return
         message = self._message(qualname)
+        fix = None
+        if self.semantic.in_async_body:
+            # Unsafe: awaiting runs the coroutine here and now, which may not be what
+            # the author meant (they may have wanted it scheduled as a task).
+            fix = FixPlan("unsafe", "add `await`", [NodeEdit(call, "before", "await ")])
         if qualname in ASYNCIO_COROUTINE_FUNCTIONS:
-            self.report(call, message)
+            self.report(call, message, fix=fix)
         elif self.context.in_project(qualname):
             # Whether the callee is an `async def` may be known only from another module.
-            self.context.defer(self.code, call, Pending("coroutine-function", qualname, message))
+            self.context.defer(self.code, call, Pending("coroutine-function", qualname, message), fix=fix)
 
     def _message(self, qualname: str) -> str:
         name = _display(qualname)
@@ -58,6 +65,14 @@ class DanglingTask(Rule):
     name = "dangling-task"
     summary = "a task or future is created and thrown away: it may be garbage-collected mid-flight"
 
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._lone_statements: Set[int] = set()
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        if len(node.body) == 1:
+            self._lone_statements.add(id(node.body[0]))
+
     def visit_Expr(self, node: cst.Expr) -> None:
         call = _statement_call(node)
         if call is None:
@@ -69,11 +84,42 @@ class DanglingTask(Rule):
             made, name = "task", "loop.create_task"
         else:
             return
+        fix = self._keep_reference(node, call) if made == "task" else None
         self.report(
             call,
             f"the {made} returned by {name}() is thrown away: it can be garbage-collected before it "
             "finishes and its exception is never seen; keep a reference (or use a TaskGroup)",
+            fix=fix,
         )
+
+    def _keep_reference(self, statement: cst.Expr, call: cst.Call) -> Optional[FixPlan]:
+        """Keep the task in a module-level set until it is done.
+
+        Unsafe: the task now lives until it finishes (that is the point), which changes
+        when it can be collected; its exception is still only logged.
+        """
+        if id(statement) not in self._lone_statements or self.context.module is None:
+            return None
+        edits = [
+            NodeEdit(
+                statement,
+                "replace_lines",
+                f"_task = {self.context.module.code_for_node(call)}\n"
+                f"{_TASKS}.add(_task)\n"
+                f"_task.add_done_callback({_TASKS}.discard)",
+            )
+        ]
+        if not is_module_level_name(self.context, _TASKS):
+            definition = after_imports_edit(
+                self.context.module, f"\n{_TASKS}: set = set()  # strong references to running tasks"
+            )
+            if definition is None:
+                return None
+            edits.append(definition)
+        return FixPlan("unsafe", f"keep a reference to the task in `{_TASKS}`", edits)
+
+
+_TASKS = "_background_tasks"
 
 
 # Entry points that need a coroutine object, and which futures they also reject.

@@ -12,6 +12,7 @@ from typing import Optional, Set, Tuple
 import libcst as cst
 
 from ..diagnostics import Pending
+from ..fixes import FixPlan, NodeEdit
 from .base import Rule
 from .loops import (
     LOOP_RUNNING_FUNCTIONS,
@@ -350,7 +351,7 @@ class DeprecatedLoopApi(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.semantic.call_qualname(node)
         if qualname == "asyncio.get_event_loop":
-            self.report(node, self._get_event_loop_message())
+            self.report(node, self._get_event_loop_message(), fix=self._running_loop_fix(node))
             return
         name = _asyncio_name(qualname)
         if name not in _LOOP_ARGUMENT_REMOVED:
@@ -362,6 +363,15 @@ class DeprecatedLoopApi(Rule):
                     f"asyncio.{name}() no longer takes `loop=` (removed in Python 3.10, a TypeError "
                     "now); drop it: asyncio uses the running loop",
                 )
+
+    def _running_loop_fix(self, call: cst.Call) -> Optional[FixPlan]:
+        """In a coroutine, `asyncio.get_event_loop()` returns the running loop, exactly
+        what `get_running_loop()` returns: renaming the call is safe. Only the
+        `asyncio.get_event_loop` spelling is renamed (a bare imported name would need a
+        new import)."""
+        if not self.semantic.in_async_body or not isinstance(call.func, cst.Attribute):
+            return None
+        return FixPlan("safe", "use `get_running_loop()`", [NodeEdit(call.func.attr, "replace", "get_running_loop")])
 
     def _get_event_loop_message(self) -> str:
         if self.semantic.in_async_body:
