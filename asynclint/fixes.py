@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .diagnostics import Diagnostic, Edit, Fix
 from .files import SourceError, decode_source
+from .noqa import parse_noqa
 
 
 @dataclass
@@ -211,14 +212,17 @@ def fix_files(diagnostics: Sequence[Diagnostic], unsafe: bool) -> FixOutcome:
             by_path.setdefault(diagnostic.path, []).append(diagnostic)
     outcome = FixOutcome()
     for name, found in sorted(by_path.items()):
-        chosen, edits = choose_fixes(found, unsafe)
-        if not edits:
-            continue
         path = Path(name)
         try:
             before = decode_source(path.read_bytes())
         except (OSError, SourceError) as error:
             outcome.refused[name] = f"cannot read it again: {error}"
+            continue
+        # A line with a `# noqa` comment is the author's: no fix rewrites it.
+        noqa_lines = set(parse_noqa(before))
+        found = [d for d in found if d.fix is not None and not _touches(d.fix, noqa_lines)]
+        chosen, edits = choose_fixes(found, unsafe)
+        if not edits:
             continue
         after = apply_edits(before, edits)
         try:
@@ -228,6 +232,17 @@ def fix_files(diagnostics: Sequence[Diagnostic], unsafe: bool) -> FixOutcome:
             continue
         outcome.files.append(FileFix(path, before, after, chosen))
     return outcome
+
+
+def _touches(fix: Fix, lines: "set[int]") -> bool:
+    """Whether the fix changes text on one of `lines` (a new line inserted above a
+    line, at its column 1, leaves that line as it is)."""
+    for edit in fix.edits:
+        if edit.column == 1 and (edit.line, edit.column) == (edit.end_line, edit.end_column):
+            continue
+        if any(line in lines for line in range(edit.line, edit.end_line + 1)):
+            return True
+    return False
 
 
 def write_fixes(outcome: FixOutcome) -> None:
