@@ -27,6 +27,8 @@ from .cache import DEFAULT_CACHE_DIR
 from .diagnostics import Diagnostic
 from .fixes import fix_files, write_fixes
 from .runner import RunResult, lint_paths
+from .explain import UnknownRule, explain
+from .noqa_writer import add_noqa_to_files
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders to lint (default: .)")
     parser.add_argument("--version", action="version", version=f"asynclint {__version__}")
     parser.add_argument("--list-rules", action="store_true", help="list every rule with its code, name and default state")
+    parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation (also: asynclint rule CODE)")
     rules = parser.add_argument_group("rule selection")
     rules.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable (replaces the default)")
     rules.add_argument("--extend-select", type=_codes, metavar="CODES", help="codes or prefixes to enable in addition")
@@ -90,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     output.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary line")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    adoption = parser.add_argument_group("adoption")
+    adoption.add_argument("--add-noqa", action="store_true", help="write a `# noqa: CODE` comment on the line of every current finding, then exit 0")
     return parser
 
 
@@ -123,10 +128,20 @@ def _settings(args: argparse.Namespace, paths: Sequence[Path]) -> Settings:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["rule"]:  # `asynclint rule CODE`, as in ruff; a folder named rule: ./rule
+        argv[:1] = ["--explain"]
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.list_rules:
         sys.stdout.write(list_rules())
         return EXIT_CLEAN
+    if args.explain is not None:
+        if args.paths:
+            parser.error("--explain (asynclint rule) takes one rule code and no paths")
+        return _explain(args.explain)
+    if args.add_noqa and (args.fix or args.diff):
+        parser.error("--add-noqa cannot be combined with --fix or --diff")
     paths: List[Path] = args.paths or [Path(".")]
     try:
         settings = _settings(args, paths)
@@ -138,6 +153,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with Progress(enabled=not args.quiet) as progress:
         run = lint_paths(paths, settings, jobs=args.jobs, cache_dir=cache_dir, progress=progress.update)
 
+    if args.add_noqa:
+        return _add_noqa(run)
     if args.diff:
         return _show_diff(run, args)
     fixed: List[Diagnostic] = []
@@ -256,3 +273,29 @@ class Progress:
         if self.shown:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+
+
+def _explain(code: str) -> int:
+    """--explain CODE: the rule's page on stdout; an unknown code is a usage error."""
+    try:
+        page = explain(code)
+    except UnknownRule as error:
+        sys.stderr.write(f"asynclint: error: {error}\n")
+        return EXIT_ERROR
+    return EXIT_CLEAN if _write_report(page, None) else EXIT_ERROR
+
+
+def _add_noqa(run: RunResult) -> int:
+    """--add-noqa: silence every current finding where it is; exit 0 unless something failed."""
+    outcome = add_noqa_to_files((d.path, d.line, d.code) for d in run.diagnostics)
+    for path, line, reason in outcome.skipped:
+        sys.stderr.write(f"asynclint: warning: {path}:{line}: no noqa comment added: {reason}\n")
+    for path, reason in outcome.problems:
+        sys.stderr.write(f"asynclint: error: {path}: no noqa comments added: {reason}\n")
+    for path in run.missing:
+        sys.stderr.write(f"asynclint: error: {path}: no such file or directory\n")
+    for error in run.errors:
+        sys.stderr.write(f"asynclint: error: {error.path}: {error.message}\n")
+    comments = f"{outcome.added} noqa comment{'s' if outcome.added != 1 else ''}"
+    sys.stderr.write(f"Added {comments} in {outcome.files} file{'s' if outcome.files != 1 else ''}.\n")
+    return EXIT_ERROR if outcome.problems or run.missing or run.errors else EXIT_CLEAN

@@ -241,7 +241,7 @@ def check_module(
             return FileResult(path=context.path, diagnostics=[diagnostic], errors=errors, noqa=context.noqa)
         except Exception as error:
             culprit = _rule_in_traceback(error.__traceback__)
-            where = f"rule {culprit.code} ({culprit.name})" if culprit else "the engine"
+            where = f"rule {culprit.code} ({culprit.info().name})" if culprit else "the engine"
             errors.append(InternalError(context.path, f"internal error in {where}: {type(error).__name__}: {error}"))
             if culprit is None or culprit.code in failed:
                 return FileResult(path=context.path, errors=errors, noqa=context.noqa)
@@ -268,6 +268,7 @@ def check_module(
         line, column, end_line, end_column = spans.get(id(node), (1, 1, None, None))
         result.pending.append((code, (line, column, end_line, end_column), replace(pending, fix=fix_of(plan))))
     result.facts = collector.finish({key: (span.line, span.column) for key, span in spans.items()})
+    result.suppressed.extend(collector.silenced)
     return result
 
 

@@ -11,7 +11,7 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
-from .diagnostics import FunctionFacts, ModuleFacts
+from .diagnostics import Diagnostic, FunctionFacts, ModuleFacts
 from .noqa import is_suppressed
 from .rules.blocking import blocking_call_of, display_name
 from .rules.loops import runs_event_loop
@@ -47,6 +47,8 @@ class FactsCollector:
         self.semantic = context.semantic
         self.facts = ModuleFacts(context.module_name)
         self._blocking_nodes: List[Tuple[FunctionFacts, cst.Call, str, str]] = []
+        # Blocking calls a `# noqa` kept out of the facts (filled by finish()).
+        self.silenced: List[Diagnostic] = []
 
     def visit_Module(self, node: cst.Module) -> None:
         module_scope = self.semantic.scope
@@ -125,18 +127,23 @@ class FactsCollector:
         return [node for _, node, _, _ in self._blocking_nodes] if self.context.noqa else []
 
     def finish(self, positions: Dict[int, Tuple[int, int]]) -> ModuleFacts:
-        """Record each function's first blocking call that no `# noqa` silences.
+        """Record each function's first blocking call that no `# noqa` silences; the
+        silenced ones go to `silenced`, where AIO900 sees that their comments are used.
 
         `positions`: where the nodes of `nodes_to_locate()` start (engine.py locates
         them together with the findings, in one pass over the module).
         """
         noqa = self.context.noqa
         for facts, node, display, code in self._blocking_nodes:
-            if facts.blocking is not None:
-                continue
             if noqa and is_suppressed(noqa, positions[id(node)][0], code):
-                continue  # the author said this call is fine here
-            facts.blocking = (display, code)
+                # The author said this call is fine here. In a plain function, that is
+                # what the comment is for: AIO900 must count it as used.
+                if not facts.is_async:
+                    line, column = positions[id(node)]
+                    message = f"{display} is not followed by AIO110: a `# noqa` clears it"
+                    self.silenced.append(Diagnostic(self.context.path, line, column, code, message))
+            elif facts.blocking is None:
+                facts.blocking = (display, code)
         return self.facts
 
 

@@ -29,7 +29,7 @@ class AsyncLintPlugin:
 
     @classmethod
     def add_options(cls, parser: Any) -> None:
-        from .rules import ALL_RULES
+        from .codes import RULES
 
         parser.add_option(
             "--extend-blocking-calls",
@@ -40,7 +40,7 @@ class AsyncLintPlugin:
             help="asynclint: qualified names of your own blocking calls, reported as AIO105 "
             "(`name` or `name=suggestion`, separated by commas or new lines)",
         )
-        off = [rule.code for rule in ALL_RULES if not rule.default_enabled]
+        off = [rule.code for rule in RULES if not rule.default_enabled]
         if off:
             parser.extend_default_ignore(off)
 
@@ -59,11 +59,11 @@ class AsyncLintPlugin:
 
     def run(self) -> Iterator[Tuple[int, int, str, Type[Any]]]:
         from .config import Settings
+        from .codes import RULES
         from .engine import check_single_module
-        from .rules import ALL_RULES
 
         settings = Settings(
-            select=[rule.code for rule in ALL_RULES],
+            select=[rule.code for rule in RULES if rule.code != "AIO900"],  # flake8 has its own
             extend_blocking_calls=dict(self.extend_blocking_calls),
         )
         source = "".join(self.lines)

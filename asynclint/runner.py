@@ -30,6 +30,7 @@ from .diagnostics import Diagnostic, FileResult, InternalError
 from .files import SourceError, decode_source, discover
 from .modules import module_name_for
 from .project import ProjectIndex, settle
+from .unused_noqa import unused_noqa
 
 # Fewer files to parse than this are checked in-process: a pool costs more to start.
 POOL_THRESHOLD = 8
@@ -283,6 +284,8 @@ def lint_files(
         run.errors.extend(result.errors)
     settled = settle(ordered, settings, project_modules)
     run.diagnostics.extend(settled.diagnostics)
+    if "AIO900" in settings.enabled_codes():  # per-file ignores only ever remove codes
+        run.diagnostics.extend(unused_noqa(ordered, settled, settings, data))
     run.diagnostics.sort(key=lambda d: d.sort_key)
     run.files_checked = len(ordered)
     if cache is not None:

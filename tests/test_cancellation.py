@@ -23,9 +23,9 @@ def exits(body: str) -> frozenset:
 
 
 def test_registered_with_the_catalogue_names():
-    assert RULES_BY_CODE["AIO300"].name == "cancelled-error-swallowed"
-    assert RULES_BY_CODE["AIO301"].name == "broad-except-swallows-cancellation"
-    assert RULES_BY_CODE["AIO302"].name == "exit-in-finally"
+    assert RULES_BY_CODE["AIO300"].info().name == "cancelled-error-swallowed"
+    assert RULES_BY_CODE["AIO301"].info().name == "broad-except-swallows-cancellation"
+    assert RULES_BY_CODE["AIO302"].info().name == "exit-in-finally"
 
 
 @pytest.mark.parametrize(

@@ -204,3 +204,16 @@ def test_async_body_tracking(source, expected):
     found = calls("from lib import g\n" + source)
     line = max(line for line, (name, _) in found.items() if name == "lib.g")
     assert found[line][1] is expected
+
+
+def test_registry_and_catalogue_agree():
+    """Every rule class has a catalogue entry; every catalogued code but the engine's
+    own (AIO001, AIO900) has a class, in code order."""
+    from asynclint.codes import RULES
+    from asynclint.rules import ALL_RULES
+
+    classes = [rule.code for rule in ALL_RULES]
+    assert classes == sorted(classes)
+    assert set(classes) == {rule.code for rule in RULES} - {"AIO001", "AIO900"}
+    for rule in ALL_RULES:
+        assert rule.info().code == rule.code

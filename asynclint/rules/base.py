@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, ClassVar, Optional
 
 import libcst as cst
 
+from ..codes import RULES_BY_CODE, RuleInfo
+
 if TYPE_CHECKING:
     from ..engine import FileContext
     from ..fixes import FixPlan
@@ -17,10 +19,13 @@ if TYPE_CHECKING:
 
 
 class Rule:
+    """A rule names its code; its name, summary and default state are in codes.py."""
+
     code: ClassVar[str]
-    name: ClassVar[str]
-    summary: ClassVar[str]
-    default_enabled: ClassVar[bool] = True
+
+    @classmethod
+    def info(cls) -> RuleInfo:
+        return RULES_BY_CODE[cls.code]
 
     def __init__(self, context: "FileContext") -> None:
         self.context = context

@@ -67,8 +67,6 @@ class _BlockingCallRule(Rule):
 
 class BlockingSleep(_BlockingCallRule):
     code = "AIO100"
-    name = "blocking-sleep"
-    summary = "time.sleep() in an async body blocks the event loop"
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -95,32 +93,22 @@ class BlockingSleep(_BlockingCallRule):
 
 class BlockingHttpCall(_BlockingCallRule):
     code = "AIO101"
-    name = "blocking-http-call"
-    summary = "a synchronous HTTP call (requests, urllib, urllib3, httpx) in an async body"
 
 
 class BlockingSubprocess(_BlockingCallRule):
     code = "AIO102"
-    name = "blocking-subprocess"
-    summary = "a subprocess or os.system call that waits, in an async body"
 
 
 class BlockingFileIo(_BlockingCallRule):
     code = "AIO103"
-    name = "blocking-file-io"
-    summary = "file system access (open, os, os.path, shutil, pathlib) in an async body"
 
 
 class BlockingInput(_BlockingCallRule):
     code = "AIO104"
-    name = "blocking-input"
-    summary = "input() or a read from sys.stdin in an async body"
 
 
 class OtherBlockingCall(_BlockingCallRule):
     code = "AIO105"
-    name = "blocking-call"
-    summary = "another blocking call (sockets, databases, mail, the user's extend-blocking-calls)"
 
 
 class TransitivelyBlockingCall(Rule):
@@ -131,8 +119,6 @@ class TransitivelyBlockingCall(Rule):
     """
 
     code = "AIO110"
-    name = "transitively-blocking-call"
-    summary = "a call of a plain project function that reaches a blocking call"
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.semantic.in_async_body or blocking_call_of(self.context, node) is not None:

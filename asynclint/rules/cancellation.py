@@ -367,8 +367,6 @@ class _HandlerRule(Rule):
 
 class CancelledErrorSwallowed(_HandlerRule):
     code = "AIO300"
-    name = "cancelled-error-swallowed"
-    summary = "`except CancelledError` (or `suppress`) that does not re-raise around an await"
 
     def applies(self, handler: AnyHandler) -> bool:
         return catches_cancelled_error(self.semantic, handler)
@@ -406,8 +404,6 @@ class CancelledErrorSwallowed(_HandlerRule):
 
 class BroadExceptSwallowsCancellation(_HandlerRule):
     code = "AIO301"
-    name = "broad-except-swallows-cancellation"
-    summary = "bare `except:` / `except BaseException` around an await that does not re-raise"
 
     def applies(self, handler: AnyHandler) -> bool:
         # Only in an async body; a handler that names CancelledError is AIO300's business.
@@ -426,8 +422,6 @@ class BroadExceptSwallowsCancellation(_HandlerRule):
 
 class ExitInFinally(Rule):
     code = "AIO302"
-    name = "exit-in-finally"
-    summary = "`return`, `break` or `continue` leaving a `finally` after an await drops cancellation"
 
     def __init__(self, context: "FileContext") -> None:
         super().__init__(context)

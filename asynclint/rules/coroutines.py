@@ -20,8 +20,6 @@ def _statement_call(node: cst.Expr) -> Optional[cst.Call]:
 
 class UnawaitedCoroutine(Rule):
     code = "AIO200"
-    name = "unawaited-coroutine"
-    summary = "a coroutine function is called and its coroutine thrown away, never awaited"
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = _statement_call(node)
@@ -62,8 +60,6 @@ _TASK_FACTORIES = {
 
 class DanglingTask(Rule):
     code = "AIO201"
-    name = "dangling-task"
-    summary = "a task or future is created and thrown away: it may be garbage-collected mid-flight"
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -135,8 +131,6 @@ _LOOP_ENTRY_POINTS = {"run_until_complete": set(), "create_task": {"asyncio.gath
 
 class NotACoroutine(Rule):
     code = "AIO202"
-    name = "not-a-coroutine"
-    summary = "asyncio.run()/create_task()/run_until_complete() given a function, lambda or future"
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.semantic.call_qualname(node)
@@ -209,9 +203,6 @@ _SEQUENTIAL_METHODS = frozenset(
 
 class AwaitInLoop(Rule):
     code = "AIO203"
-    name = "await-in-loop"
-    summary = "independent awaits one at a time in a for loop; gather them or use a TaskGroup"
-    default_enabled = False
 
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is not None or node.orelse is not None or not self.semantic.in_async_body:

@@ -87,8 +87,6 @@ class LoopOutsideMainThread(Rule):
     """
 
     code = "AIO400"
-    name = "loop-outside-main-thread"
-    summary = "a callable that runs an event loop is handed to another thread"
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -283,8 +281,6 @@ class LoopAlreadyRunning(Rule):
     """
 
     code = "AIO401"
-    name = "loop-already-running"
-    summary = "asyncio.run(), run_until_complete() or run_forever() called in an async body"
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.semantic.in_async_body:
@@ -345,8 +341,6 @@ class DeprecatedLoopApi(Rule):
     """
 
     code = "AIO402"
-    name = "deprecated-loop-api"
-    summary = "asyncio.get_event_loop(), @asyncio.coroutine or a removed loop= argument"
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.semantic.call_qualname(node)
