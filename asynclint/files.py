@@ -82,10 +82,18 @@ def _walk(folder: Path, excluded: PathPatterns) -> Iterable[Path]:
             continue
 
 
+def source_encoding(data: bytes) -> str:
+    """The encoding Python reads a source file with: "utf-8-sig" after a BOM (so that
+    encoding the text again restores the BOM), a PEP 263 cookie's, else "utf-8".
+    Raises SyntaxError for a cookie naming no encoding."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return encoding
+
+
 def decode_source(data: bytes) -> str:
     """Bytes to text as Python itself does: BOM, then a PEP 263 coding cookie, else UTF-8."""
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding = source_encoding(data)
     except SyntaxError as error:
         line = getattr(error, "lineno", None) or _cookie_line(data)
         raise SourceError(line, 1, f"cannot decode file: {error.msg if hasattr(error, 'msg') else error}") from None

@@ -12,14 +12,13 @@ lines and formatting survive.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .diagnostics import Diagnostic, Edit, Fix
-from .files import SourceError, decode_source
-from .noqa import parse_noqa
+from .files import SourceError, decode_source, source_encoding
+from .noqa import parse_noqa, split_lines
 
 
 @dataclass
@@ -96,19 +95,9 @@ def newline_of(source: str) -> str:
 # -- applying -------------------------------------------------------------------------------
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
 def source_lines(source: str) -> List[str]:
-    """The lines as Python counts them, with their line breaks (str.splitlines would
-    also break at form feeds and other characters Python does not end lines at)."""
-    lines, start = [], 0
-    for match in _LINE_BREAK.finditer(source):
-        lines.append(source[start : match.end()])
-        start = match.end()
-    if start < len(source):
-        lines.append(source[start:])
-    return lines
+    """The lines as Python counts them, with their line breaks."""
+    return list(split_lines(source))
 
 
 def _offsets(source: str) -> List[int]:
@@ -246,17 +235,7 @@ def _touches(fix: Fix, lines: "set[int]") -> bool:
 
 
 def write_fixes(outcome: FixOutcome) -> None:
-    """Write fixed files back in their own encoding, BOM and line endings."""
+    """Write fixed files back in their own encoding (a BOM stays) and line endings."""
     for file_fix in outcome.files:
-        data = file_fix.path.read_bytes()
-        encoding = _encoding_of(data)
-        prefix = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-        file_fix.path.write_bytes(prefix + file_fix.after.encode(encoding))
-
-
-def _encoding_of(data: bytes) -> str:
-    import io
-    import tokenize
-
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return "utf-8" if encoding == "utf-8-sig" else encoding
+        encoding = source_encoding(file_fix.path.read_bytes())
+        file_fix.path.write_bytes(file_fix.after.encode(encoding))

@@ -22,12 +22,12 @@ unchanged.
 """
 from __future__ import annotations
 
-import io
 import re
 import tokenize
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
+from .files import source_encoding
 from .noqa import (
     LINE_BREAK,
     find_noqa,
@@ -174,7 +174,7 @@ def add_noqa_to_bytes(data: bytes, findings: Iterable[Tuple[int, str]]) -> FileN
     """add_noqa on a file's contents, keeping its encoding, BOM and line endings."""
     findings = list(findings)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding = source_encoding(data)
         text = data.decode(encoding)
         same = text.encode(encoding) == data
     except (SyntaxError, LookupError, UnicodeError) as error:

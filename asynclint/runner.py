@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
