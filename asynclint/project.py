@@ -30,11 +30,7 @@ class ProjectIndex:
         self.star_imports: Dict[str, List[str]] = {}
         self.modules: Set[str] = set()
         for facts in modules:
-            self.modules.add(facts.module)
-            self.functions.update(facts.functions)
-            self.aliases.update(facts.aliases)
-            if facts.star_imports:
-                self.star_imports[facts.module] = facts.star_imports
+            self.add(facts)
         # Every module of the project, parsed or not: `pkg.api.x` names module `pkg.api`.
         self.project_modules = set(project_modules) if project_modules is not None else set(self.modules)
         self.max_depth = settings.max_chain_depth
@@ -43,6 +39,15 @@ class ProjectIndex:
         names = settings.non_blocking_functions
         found = [self.resolve(name) for name in names]
         self.non_blocking = frozenset([*names, *(f.qualname for f in found if f is not None)])
+
+    def add(self, facts: ModuleFacts) -> None:
+        """Index one more module (names that resolved to nothing may resolve now)."""
+        self.modules.add(facts.module)
+        self.functions.update(facts.functions)
+        self.aliases.update(facts.aliases)
+        if facts.star_imports:
+            self.star_imports[facts.module] = facts.star_imports
+        self._resolved.clear()
 
     def resolve(self, qualname: str) -> Optional[FunctionFacts]:
         """The function a qualified name denotes, following re-exports (`pkg.fetch`)."""

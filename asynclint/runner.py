@@ -253,9 +253,9 @@ def lint_files(
     paths_of: Dict[str, List[Path]] = {}
     for path, module in modules_of.items():
         paths_of.setdefault(module, []).append(path)
-    explored: Set[str] = set()
+    search = _DemandSearch(project_modules)
     while True:
-        wanted = _modules_needed(results.values(), project_modules, explored)
+        wanted = search.needed(results.values())
         more = [p for m in sorted(wanted) for p in paths_of.get(m, []) if p in data and p not in results]
         if not more:
             break
@@ -317,39 +317,50 @@ def _may_call(identifiers: Set[bytes], callers: Dict[bytes, List[Set[bytes]]]) -
     return False
 
 
-def _modules_needed(
-    results: Iterable[FileResult], project_modules: FrozenSet[str], explored: Set[str]
-) -> Set[str]:
-    """Modules whose facts are missing to decide the pending findings.
+class _DemandSearch:
+    """Which modules' facts are missing to decide the pending findings.
 
-    Follows, from each pending finding's callee, re-exports and the calls of plain
-    functions already known; a name that leads nowhere known names a module to parse.
-    Names that led somewhere known are added to `explored` and not followed again.
+    From each pending finding's callee it follows re-exports and the calls of plain
+    functions already known; a name that leads into a module not parsed yet names a
+    module to parse. Asked again after those are parsed, it goes on from where it
+    stopped: from the new files' pending findings and the names that were waiting.
     """
-    results = list(results)
-    index = ProjectIndex((r.facts for r in results if r.facts is not None), Settings(), project_modules)
-    queue = [pending.qualname for result in results for _, _, pending in result.pending]
-    seen: Set[str] = set()
-    needed: Set[str] = set()
-    while queue:
-        name = queue.pop()
-        if name in seen or name in explored or name.count(".") > 30:
-            continue
-        seen.add(name)
-        function = index.resolve(name)
-        if function is not None:
-            explored.add(name)
-            if not function.is_async:
+
+    def __init__(self, project_modules: FrozenSet[str]) -> None:
+        self.project_modules = project_modules
+        self.index = ProjectIndex([], Settings(), project_modules)
+        self.indexed: Set[int] = set()  # id() of the results already taken in
+        self.waiting: Set[str] = set()  # names that led into a module not parsed yet
+        self.done: Set[str] = set()
+
+    def needed(self, results: Iterable[FileResult]) -> Set[str]:
+        queue = list(self.waiting)
+        self.waiting = set()
+        for result in results:
+            if id(result) in self.indexed:
+                continue
+            self.indexed.add(id(result))
+            if result.facts is not None:
+                self.index.add(result.facts)
+            queue.extend(pending.qualname for _, _, pending in result.pending)
+        needed: Set[str] = set()
+        while queue:
+            name = queue.pop()
+            if name in self.done or name in self.waiting or name.count(".") > 30:
+                continue
+            function = self.index.resolve(name)
+            target = None if function is not None else self.index.unalias(name)
+            module = None if function or target else _module_of(name, self.project_modules)
+            if module is not None and module not in self.index.modules:
+                needed.add(module)
+                self.waiting.add(name)
+                continue
+            self.done.add(name)
+            if function is not None and not function.is_async:
                 queue.extend(function.calls)
-            continue
-        target = index.unalias(name)
-        if target is not None:
-            queue.append(target)
-            continue
-        module = _module_of(name, project_modules)
-        if module is not None:
-            needed.add(module)
-    return needed
+            elif target is not None:
+                queue.append(target)
+        return needed
 
 
 def _module_of(qualname: str, project_modules: FrozenSet[str]) -> Optional[str]:

@@ -92,6 +92,19 @@ def build_corpus(folder: Path) -> None:
     marker.write_text(json.dumps({"packages": PACKAGES, "python": sys.version}))
 
 
+def plugin_venv(folder: Path, requirements: List[str]) -> Path:
+    """A virtual environment with just flake8 and one plugin; its python's path."""
+    python = folder / "bin" / "python"
+    marker = folder / "requirements.json"
+    if not (marker.exists() and json.loads(marker.read_text()) == requirements):
+        print(f"creating {folder} ...", file=sys.stderr)
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *requirements], check=True)
+        marker.write_text(json.dumps(requirements))
+    return python
+
+
 def count(folder: Path, targets: Sequence[str]) -> Dict[str, int]:
     files = lines = 0
     for target in targets:
@@ -128,7 +141,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     everything = ["site", "stdlib"]
     cache = Path(tempfile.mkdtemp(prefix="asynclint-bench-cache-"))
     asynclint = [sys.executable, "-m", "asynclint", "--isolated", "--exit-zero", "-q", f"--jobs={args.jobs}"]
-    flake8 = [sys.executable, "-m", "flake8", "--isolated", "--exit-zero", f"--jobs={args.jobs}"]
+    # flake8 runs every installed plugin whatever --select says, so our plugin and
+    # flake8-async each get a virtual environment of their own.
+    repo = str(Path(__file__).resolve().parent.parent)
+    ours = plugin_venv(folder / "venv-asynclint", ["flake8", repo])
+    # The code under test changes between runs: install it afresh every time.
+    subprocess.run([str(ours), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", repo], check=True)
+    theirs = plugin_venv(folder / "venv-flake8-async", ["flake8", "flake8-async"])
+    flake8_flags = ["--isolated", "--exit-zero", f"--jobs={args.jobs}"]
     rows = []
 
     def row(name: str, targets: Sequence[str], command: List[str]) -> Dict[str, object]:
@@ -142,7 +162,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ruff = tool("ruff")
     ruff_row = None
     if ruff:
-        ruff_row = row("ruff --select ASYNC,RUF006", everything, [ruff, "check", "--isolated", "--select", "ASYNC,RUF006", "--no-cache", "--exit-zero", "-q", *everything])
+        ruff_row = row(
+            "ruff --select ASYNC,RUF006",
+            everything,
+            [ruff, "check", "--isolated", "--select", "ASYNC,RUF006", "--no-cache", "--exit-zero", "--output-format", "concise", *everything],
+        )
     row("asynclint cold (--no-cache)", everything, [*asynclint, "--no-cache", *everything])
     row("asynclint (fill the cache)", everything, [*asynclint, f"--cache-dir={cache}", *everything])
     row("asynclint warm (cached)", everything, [*asynclint, f"--cache-dir={cache}", *everything])
@@ -154,10 +178,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         edited.write_bytes(original)
     row("asynclint --select AIO1 cold", everything, [*asynclint, "--no-cache", "--select", "AIO1", *everything])
-    row("flake8 --select AIO (plugin)", SUBSET, [*flake8, "--select", "AIO", *SUBSET])
+    row("flake8 --select AIO (plugin)", SUBSET, [str(ours), "-m", "flake8", *flake8_flags, "--select", "AIO", *SUBSET])
     row("asynclint cold, subset", SUBSET, [*asynclint, "--no-cache", *SUBSET])
     if not args.skip_flake8_async:
-        row("flake8-async, subset", SUBSET, [*flake8, "--select", "ASYNC", *SUBSET])
+        row("flake8-async, subset", SUBSET, [str(theirs), "-m", "flake8", *flake8_flags, "--select", "ASYNC", *SUBSET])
     shutil.rmtree(cache, ignore_errors=True)
 
     print_table(rows, ruff_row, args.markdown)
