@@ -1,12 +1,16 @@
 """Finding the files to lint and reading them as text."""
 from __future__ import annotations
 
+import ast
 import io
 import os
+import re
+import sys
 import tokenize
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from .config import PathPatterns, Settings
 
@@ -128,3 +132,52 @@ def read_source(path: Path) -> str:
     except OSError as error:
         raise SourceError(1, 1, f"cannot read file: {error.strerror or error}") from None
     return decode_source(data)
+
+
+# -- what libcst's parser cannot take -----------------------------------------------------
+#
+# libcst's native parser has no nesting limit of its own. Far past the limits of Python's
+# parser (200 brackets, a few thousand operators) it overflows the C stack, a
+# segmentation fault that no `except` clause catches, or takes minutes. Python's parser
+# checks those limits in milliseconds, so it is asked first. It is asked at the
+# interpreter's default recursion limit, the one Python itself compiles imported code
+# at: the engine raises the limit for its own traversal, and that would let Python
+# accept chains that libcst cannot take. A chain of `and`/`or` is flat for Python but
+# nested for libcst, so that one is counted.
+
+_PYTHON_RECURSION_LIMIT = 1000
+_NESTING_MESSAGES = ("too many nested parentheses", "too many nested f-strings")  # the latter: Python 3.12+
+_BOOLEAN_OPERATOR = re.compile(r"\b(?:and|or)\b")
+MAX_BOOLEAN_OPERANDS = 5000
+
+
+def nesting_error(source: str) -> Optional[SourceError]:
+    """Why `source` is nested too deeply to hand to libcst, or None when it is not.
+
+    Python's own verdict on anything else (a syntax error, syntax newer than this
+    Python) is left to libcst, which reports it with its own reason.
+    """
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(_PYTHON_RECURSION_LIMIT)
+    except RecursionError:  # already deeper than that: keep the limit there is
+        pass
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes and the like: not our business
+            tree = compile(source, "<source>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except (RecursionError, MemoryError):  # Python's parser stack is full: MemoryError
+        return SourceError(1, 1, "cannot parse file: it is nested too deeply")
+    except SyntaxError as error:
+        if error.msg in _NESTING_MESSAGES:
+            return SourceError(error.lineno or 1, max(error.offset or 1, 1), f"cannot parse file: it is nested too deeply ({error.msg})")
+        return None
+    except ValueError:  # NUL bytes: reported by decode_source
+        return None
+    finally:
+        sys.setrecursionlimit(limit)
+    if len(_BOOLEAN_OPERATOR.findall(source)) > MAX_BOOLEAN_OPERANDS:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOLEAN_OPERANDS:
+                return SourceError(node.lineno, node.col_offset + 1, "cannot parse file: it is nested too deeply (a chain of and/or)")
+    return None

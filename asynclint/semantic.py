@@ -357,7 +357,8 @@ class SemanticModel:
         scope = self.scope
         first = True
         while scope is not None:
-            if name in scope.global_names:
+            # `global x` at module level (legal, and a no-op) must not send us round again.
+            if name in scope.global_names and scope.parent is not None:
                 scope = self._module_scope()
                 first = False
                 continue

@@ -1,6 +1,7 @@
 """Shared helpers for the test suite."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
@@ -9,6 +10,26 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
+
+# How many examples each fuzz test tries (tests/test_fuzz.py). The default keeps the suite
+# quick and deterministic; `pytest --fuzz-long tests/test_fuzz.py` (or this variable set to
+# a number) runs a longer, randomly seeded search.
+FUZZ_EXAMPLES_VARIABLE = "ASYNCLINT_FUZZ_EXAMPLES"
+FUZZ_LONG_EXAMPLES = 3000
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        help=f"fuzz for longer ({FUZZ_LONG_EXAMPLES} examples per test, random seed; or set {FUZZ_EXAMPLES_VARIABLE}=N)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--fuzz-long"):
+        os.environ.setdefault(FUZZ_EXAMPLES_VARIABLE, str(FUZZ_LONG_EXAMPLES))
+
 
 _EXPECTED = re.compile(rb"#\s*error:\s*((?:AIO\d{3}[\s,]*)+)")
 
