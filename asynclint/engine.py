@@ -23,6 +23,7 @@ import libcst as cst
 from .config import Settings
 from .diagnostics import Diagnostic, FileResult, Fix, InternalError, Pending
 from .facts import FactsCollector, in_project
+from .files import may_be_too_deep, nesting_error
 from .modules import module_name_for
 from .noqa import NoqaMap, is_suppressed, parse_noqa
 from .positions import locate_spans
@@ -295,6 +296,14 @@ def check_source(
     """Parse and check one source text. Parse failures become AIO001."""
     if codes is None:
         codes = settings.enabled_codes()
+    # libcst overflows the C stack on very deep nesting (a crash, not an exception):
+    # such a file is reported without ever reaching it.
+    too_deep = nesting_error(source) if may_be_too_deep(source) else None
+    if too_deep is not None:
+        result = FileResult(path=path, apply_noqa=apply_noqa)
+        if "AIO001" in codes:
+            result.diagnostics.append(Diagnostic(path, too_deep.line, too_deep.column, "AIO001", too_deep.reason))
+        return result
     try:
         module = parse(source)
     except Exception as error:  # libcst raises ParserSyntaxError, and more on odd input

@@ -151,6 +151,30 @@ _BOOLEAN_OPERATOR = re.compile(r"\b(?:and|or)\b")
 MAX_BOOLEAN_OPERANDS = 5000
 
 
+_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
+# Far deeper than real code nests, far below what overflows libcst's stack.
+_SUSPICIOUS_DEPTH = 50
+_SUSPICIOUS_LINE = 2000
+
+
+def may_be_too_deep(source: str) -> bool:
+    """A cheap first look: could `source` be nested deeply enough to need nesting_error()?
+
+    Counts brackets (strings and comments included, which can only overestimate) and
+    and/or operators, and looks for very long lines (a chain of unary operators or
+    lambdas nests without brackets, but not across lines); real code stays far below.
+    """
+    if len(source) > _SUSPICIOUS_LINE and any(len(line) > _SUSPICIOUS_LINE for line in source.split("\n")):
+        return True
+    depth = deepest = 0
+    for bracket in _NOT_BRACKETS.sub("", source):
+        depth = depth + 1 if bracket in "([{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+        if deepest > _SUSPICIOUS_DEPTH:
+            return True
+    return len(_BOOLEAN_OPERATOR.findall(source)) > MAX_BOOLEAN_OPERANDS
+
+
 def nesting_error(source: str) -> Optional[SourceError]:
     """Why `source` is nested too deeply to hand to libcst, or None when it is not.
 

@@ -88,9 +88,11 @@ def stdlib_run(tmp_path_factory, pytestconfig) -> StdlibRun:
         f"{len(files)} files in {seconds:.1f}s, {sum(map(len, run.findings.values()))} findings, {len(run.aio001())} AIO001"
     )
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("")
-        reporter.write_line(summary)
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # shown in the CI log, even with -q
+            reporter.write_line("")
+            reporter.write_line(summary)
     return run
 
 
