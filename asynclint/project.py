@@ -95,8 +95,10 @@ class ProjectIndex:
                 continue
             # `pkg.api.fetch` names the submodule `pkg.api`, not something `*` brought in
             # (mapping it anyway would grow the name forever: `pkg.api.api.fetch`, ...).
+            # Any module of the project counts, parsed yet or not: `asyncio.windows_utils`
+            # is a submodule even before the runner has parsed it.
             submodule = f"{module}.{parts[cut]}"
-            if submodule in sources or submodule in self.modules:
+            if submodule in sources or submodule in self.modules or submodule in self.project_modules:
                 return None
             candidates = [".".join([source, *parts[cut:]]) for source in sources]
             for source, candidate in zip(sources, candidates):

@@ -618,3 +618,20 @@ async def main():
         }
     )
     assert found(root) == {("gen.py", 23, "AIO200")}
+
+
+def test_a_submodule_of_a_star_importing_package_is_parsed_when_a_chain_needs_it(tmp_project):
+    # `pkg` star-imports; `pkg.utils` is a submodule nobody parsed yet, so its name must
+    # not be read as something `*` brought into `pkg`. (On the benchmark corpus,
+    # asyncio.windows_utils.pipe was lost that way, behind asyncio's many star imports.)
+    root = tmp_project(
+        {
+            # Star-imports from outside the project too (asyncio's from _overlapped); the
+            # mention of CancelledError gets it parsed first, as asyncio's is.
+            "pkg/__init__.py": "from .base import *\nfrom os.path import *  # CancelledError\n",
+            "pkg/base.py": "VALUE = 1\n",
+            "pkg/utils.py": "import time\n\ndef pipe():\n    time.sleep(1)\n",
+            "app.py": "from pkg.utils import pipe as make_pipe\n\nasync def main():\n    make_pipe()\n",
+        }
+    )
+    assert found(root) == {("app.py", 4, "AIO110")}
