@@ -1,4 +1,4 @@
-"""The rule catalogue as plain data: code, name, default state, summary, pre-filter tokens.
+"""The rule catalogue as plain data: code, name, default state, summary.
 
 Kept apart from the rule classes (which need libcst) so that choosing rules, reading
 configuration, checking the cache and printing results never import libcst: a warm run
@@ -15,121 +15,99 @@ class RuleInfo(NamedTuple):
     name: str
     default_enabled: bool
     summary: str
-    # A file that contains none of these strings cannot produce this rule's findings,
-    # so it need not be parsed for it. Empty: every file may (AIO001).
-    tokens: Tuple[str, ...]
 
-
-_ASYNC_BODY = ("async",)
 
 RULES: Tuple[RuleInfo, ...] = (
-    RuleInfo("AIO001", "unreadable-file", True, "the file cannot be read, decoded or parsed", ()),
-    RuleInfo("AIO100", "blocking-sleep", True, "time.sleep() in an async body blocks the event loop", _ASYNC_BODY),
+    RuleInfo("AIO001", "unreadable-file", True, "the file cannot be read, decoded or parsed"),
+    RuleInfo("AIO100", "blocking-sleep", True, "time.sleep() in an async body blocks the event loop"),
     RuleInfo(
         "AIO101",
         "blocking-http-call",
         True,
         "a synchronous HTTP call (requests, urllib, urllib3, httpx, http.client) in an async body",
-        _ASYNC_BODY,
     ),
-    RuleInfo("AIO102", "blocking-subprocess", True, "a subprocess or os.system call that waits, in an async body", _ASYNC_BODY),
+    RuleInfo("AIO102", "blocking-subprocess", True, "a subprocess or os.system call that waits, in an async body"),
     RuleInfo(
         "AIO103",
         "blocking-file-io",
         True,
         "file system access (open, os, os.path, shutil, pathlib) in an async body",
-        _ASYNC_BODY,
     ),
-    RuleInfo("AIO104", "blocking-input", True, "input() or a read from sys.stdin in an async body", _ASYNC_BODY),
+    RuleInfo("AIO104", "blocking-input", True, "input() or a read from sys.stdin in an async body"),
     RuleInfo(
         "AIO105",
         "blocking-call",
         True,
         "another blocking call (sockets, databases, mail, your extend-blocking-calls) in an async body",
-        _ASYNC_BODY,
     ),
     RuleInfo(
         "AIO110",
         "transitively-blocking-call",
         True,
         "a call, in an async body, of a plain project function that reaches a blocking call",
-        _ASYNC_BODY,
     ),
-    # AIO200 also fires wherever a project coroutine function is called by name: the
-    # runner adds those names to the pre-filter once it knows them.
-    RuleInfo("AIO200", "unawaited-coroutine", True, "a coroutine is created and never awaited", ("async", "asyncio")),
+    RuleInfo("AIO200", "unawaited-coroutine", True, "a coroutine is created and never awaited"),
     RuleInfo(
         "AIO201",
         "dangling-task",
         True,
         "a task or future is created and thrown away: it may be garbage-collected mid-flight",
-        ("asyncio", "create_task"),
     ),
     RuleInfo(
         "AIO202",
         "not-a-coroutine",
         True,
         "asyncio.run()/create_task()/run_until_complete() given a function, lambda or future",
-        ("asyncio", "run_until_complete", "create_task"),
     ),
     RuleInfo(
         "AIO203",
         "await-in-loop",
         False,
         "independent awaits one at a time in a for loop; gather them or use a TaskGroup",
-        ("await",),
     ),
     RuleInfo(
         "AIO300",
         "cancelled-error-swallowed",
         True,
         "`except CancelledError` (or `suppress`) around an await that does not re-raise",
-        ("CancelledError",),
     ),
     RuleInfo(
         "AIO301",
         "broad-except-swallows-cancellation",
         True,
         "bare `except:` / `except BaseException` around an await that does not re-raise",
-        _ASYNC_BODY,
     ),
     RuleInfo(
         "AIO302",
         "exit-in-finally",
         True,
         "`return`, `break` or `continue` leaving a `finally` after an await drops cancellation",
-        _ASYNC_BODY,
     ),
     RuleInfo(
         "AIO400",
         "loop-outside-main-thread",
         True,
         "a callable that runs an event loop is handed to another thread",
-        ("Thread", "submit", "executor", "Executor"),
     ),
     RuleInfo(
         "AIO401",
         "loop-already-running",
         True,
         "asyncio.run()/run_until_complete()/run_forever() called in an async body",
-        _ASYNC_BODY,
     ),
     RuleInfo(
         "AIO402",
         "deprecated-loop-api",
         True,
         "get_event_loop(), @asyncio.coroutine, or a loop= argument asyncio removed",
-        ("get_event_loop", "coroutine", "loop=", "loop ="),
     ),
     # Worked out after the whole run from the `# noqa` comments and what they silenced
-    # (unused_noqa.py). The tokens make files with such comments parsed, so that their
-    # comments are known; `# NOQA` is a common spelling too.
+    # (unused_noqa.py); the runner parses every file with such a comment when it is on.
     RuleInfo(
         "AIO900",
         "unused-noqa",
         False,
         "a `# noqa` comment names an AIO code that silences nothing on its line",
-        ("noqa", "NOQA", "NoQA"),
     ),
 )
 

@@ -115,3 +115,5 @@ class FileResult:
     apply_noqa: bool = True
     # Findings a `# noqa` silenced: what tells a used noqa comment from an unused one.
     suppressed: List[Diagnostic] = field(default_factory=list)
+    # What the screen (screen.py) learned of the file; None if Python cannot parse it.
+    outline: Any = None

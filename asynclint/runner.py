@@ -2,11 +2,12 @@
 
 Order of work, cheapest first:
 1. every file is read and hashed; a cached result for the same content is reused;
-2. files that contain a token some enabled rule needs are parsed and checked (libcst);
-3. the other files are parsed too when they mention a coroutine function of the project
-   by name (AIO200 may fire there), or when a finding elsewhere depends on their facts
-   (a helper module that AIO110 must follow); the rest only get Python's own syntax
-   check, so an unparsable file is still reported as AIO001;
+2. every other file is parsed by Python's own parser and outlined (screen.py): which
+   rules may fire in it, which names it calls where other modules matter;
+3. from all outlines, the files where some enabled rule may fire are parsed and checked
+   by libcst; so are the modules whose facts a pending finding needs (a helper module
+   that AIO110 must follow), until none is missing. A file Python cannot parse goes to
+   libcst too, to report why as AIO001;
 4. findings that depend on several modules are settled against the project index.
 Parsing runs in a process pool when there is enough of it.
 
@@ -23,12 +24,12 @@ from pathlib import Path
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from .cache import Cache, content_hash
-from .codes import RULES_BY_CODE
 from .config import Settings
 from .diagnostics import Diagnostic, FileResult, InternalError
 from .files import SourceError, decode_source, discover
 from .modules import module_name_for
 from .project import ProjectIndex, settle
+from .screen import Screen, Vocabulary, outline_source
 from .unused_noqa import unused_noqa
 
 # Fewer files to parse than this are checked in-process: a pool costs more to start.
@@ -75,18 +76,29 @@ def _read_text(path: Path) -> str:
     return read_source(path)
 
 
-def syntax_only(path: Path, data: bytes, settings: Settings) -> Optional[FileResult]:
-    """The cheap check for a file no rule needs: decode it and let Python compile it.
+def outline_file(path: Path, data: bytes, vocabulary: Vocabulary) -> FileResult:
+    """The cheap look at a file: its outline, as a result with no findings (yet)."""
+    return FileResult(path=str(path), outline=outline_source(data, module_name_for(path)[0], vocabulary))
 
-    Returns None when the file needs the full check after all (it does not decode or
-    compile, and only libcst can say whether it parses and why not).
-    """
+
+def outline_many(
+    paths: Sequence[Path], data: Dict[Path, bytes], vocabulary: Vocabulary, jobs: int
+) -> List[FileResult]:
+    """Outline files, in a process pool when there are enough; results in `paths` order."""
+    if jobs <= 1 or len(paths) < POOL_THRESHOLD * 4:
+        return [outline_file(path, data[path], vocabulary) for path in paths]
+    batches = [paths[i : i + 32] for i in range(0, len(paths), 32)]
     try:
-        source = decode_source(data)
-        compile(source, str(path), "exec", 0x400 | 0x2000, dont_inherit=True)  # ONLY_AST | TOP_LEVEL_AWAIT
-    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
-    return FileResult(path=str(path))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_outline_batch, [(p, data[p]) for p in batch], vocabulary) for batch in batches]
+            return [result for future in futures for result in future.result()]
+    except (BrokenProcessPool, OSError):
+        # A pool that cannot start or dies: the screen is cheap enough to run here.
+        return [outline_file(path, data[path], vocabulary) for path in paths]
+
+
+def _outline_batch(batch: List, vocabulary: Vocabulary) -> List[FileResult]:
+    return [outline_file(path, data, vocabulary) for path, data in batch]
 
 
 # -- the pool ---------------------------------------------------------------------------
@@ -100,9 +112,11 @@ def _init_worker(settings: Settings, modules: FrozenSet[str]) -> None:
     _worker_settings, _worker_modules = settings, modules
 
 
-def _check_in_worker(path: Path) -> FileResult:
+def _check_in_worker(path: Path, data: Optional[bytes]) -> FileResult:
+    # The bytes the main process read and hashed: a file saved since then must not be
+    # checked in its new content and cached under the old content's hash.
     assert _worker_settings is not None
-    return check_file(path, _worker_settings, _worker_modules)
+    return check_file(path, _worker_settings, _worker_modules, data)
 
 
 def check_many(
@@ -126,7 +140,7 @@ def check_many(
     by_index: Dict[int, FileResult] = {}
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings, project_modules)) as pool:
-            futures = {pool.submit(_check_in_worker, paths[i]): i for i in order}
+            futures = {pool.submit(_check_in_worker, paths[i], data.get(paths[i])): i for i in order}
             for done, future in enumerate(_completed(futures), start=1):
                 index = futures[future]
                 by_index[index] = _result_or_crash(future, paths[index])
@@ -136,7 +150,7 @@ def check_many(
         pass  # a worker died: whatever it did not finish is retried below, one by one
     for index, path in enumerate(paths):
         if index not in by_index:
-            by_index[index] = _check_isolated(path, settings, project_modules)
+            by_index[index] = _check_isolated(path, settings, project_modules, data.get(path))
     return [by_index[i] for i in range(len(paths))]
 
 
@@ -155,29 +169,19 @@ def _result_or_crash(future, path: Path) -> FileResult:
         return FileResult(path=str(path), errors=[InternalError(str(path), f"internal error: {type(error).__name__}: {error}")])
 
 
-def _check_isolated(path: Path, settings: Settings, project_modules: FrozenSet[str]) -> FileResult:
+def _check_isolated(
+    path: Path, settings: Settings, project_modules: FrozenSet[str], data: Optional[bytes]
+) -> FileResult:
     """Re-check a file whose worker died, in a pool of its own, so a crash stays contained."""
     try:
         with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(settings, project_modules)) as pool:
-            return pool.submit(_check_in_worker, path).result()
+            return pool.submit(_check_in_worker, path, data).result()
     except BrokenProcessPool:
         message = "internal error: the worker process checking this file died (a crash in the parser?)"
         return FileResult(path=str(path), errors=[InternalError(str(path), message)])
 
 
 # -- the run ------------------------------------------------------------------------------
-
-
-def _token_pattern(codes: Iterable[str]) -> Optional["re.Pattern[bytes]"]:
-    tokens: Set[str] = set()
-    for code in codes:
-        tokens.update(RULES_BY_CODE[code].tokens)
-    if not tokens:
-        return None
-    return re.compile("|".join(re.escape(t) for t in sorted(tokens)).encode())
-
-
-_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def lint_files(
@@ -222,59 +226,55 @@ def lint_files(
             else:
                 todo.append(path)
         for path, result in zip(todo, check_many(todo, settings, project_modules, jobs, data, progress)):
+            result.outline = outlined[path].outline if path in outlined else None
             results[path] = result
             run.files_parsed += 1
             if cache is not None and path in digests:
                 cache.put(str(path), digests[path], result)
 
-    # 1-2: files some enabled rule needs.
-    needed, maybe = [], []
-    patterns = {}
+    # 2: outline what the cache does not know.
+    outlined: Dict[Path, FileResult] = {}
+    unknown = []
     for path in data:
-        codes = settings.codes_for(path)
-        key = frozenset(codes)
-        if key not in patterns:
-            patterns[key] = _token_pattern(codes - {"AIO001"})
-        pattern = patterns[key]
-        (needed if pattern is not None and pattern.search(data[path]) else maybe).append(path)
+        hit = cached(path, need_parse=False)
+        if hit is not None:
+            outlined[path] = hit
+        else:
+            unknown.append(path)
+    if unknown:
+        vocabulary = Vocabulary(settings, project_modules)
+        for path, result in zip(unknown, outline_many(unknown, data, vocabulary, jobs)):
+            outlined[path] = result
+            if cache is not None and result.outline is not None:
+                cache.put(str(path), digests[path], result)
+    screen = Screen(result.outline for result in outlined.values() if result.outline is not None)
+
+    # 3: the files some enabled rule may report on, then the modules their pending
+    # findings need. A module name can have several files (a `.pyi` beside its `.py`,
+    # scripts in different folders): parse them all when the module is needed.
+    noqa_tokens = re.compile(rb"noqa|NOQA|NoQA") if "AIO900" in settings.enabled_codes() else None
+    needed = []
+    for path, result in outlined.items():
+        if result.parsed:
+            results[path] = result
+            run.files_cached += 1
+            continue
+        codes = frozenset(settings.codes_for(path))
+        if screen.needs_check(result.outline, codes) or (noqa_tokens is not None and noqa_tokens.search(data[path])):
+            needed.append(path)
+        else:
+            results[path] = result
     check(needed)
-
-    # 3a: files that may call a project coroutine function: they name it, and name the
-    # module it lives in (or its class, for a method), else they cannot reach it.
-    callers = _coroutine_callers(results.values())
-    if callers:
-        mentions = [p for p in maybe if _may_call(set(_IDENTIFIER.findall(data[p])), callers)]
-        check(mentions)
-        maybe = [p for p in maybe if p not in results]
-
-    # 3b: files whose facts a pending finding needs, until nothing new is needed.
-    # A module name can have several files (a `.pyi` beside its `.py`, scripts in
-    # different folders): parse them all when the module is needed.
     paths_of: Dict[str, List[Path]] = {}
     for path, module in modules_of.items():
         paths_of.setdefault(module, []).append(path)
     search = _DemandSearch(project_modules)
     while True:
-        wanted = search.needed(results.values())
-        more = [p for m in sorted(wanted) for p in paths_of.get(m, []) if p in data and p not in results]
+        wanted = search.needed(r for r in results.values() if r.parsed)
+        more = [p for m in sorted(wanted) for p in paths_of.get(m, []) if p in data and not results[p].parsed]
         if not more:
             break
         check(more)
-    maybe = [p for p in maybe if p not in results]
-
-    # 3c: the rest only need to be valid Python.
-    unparsable = []
-    for path in maybe:
-        hit = cached(path, need_parse=False)
-        if hit is None:
-            hit = syntax_only(path, data[path], settings)
-            if hit is None:
-                unparsable.append(path)
-                continue
-            if cache is not None:
-                cache.put(str(path), digests[path], hit)
-        results[path] = hit
-    check(unparsable)
 
     # 4: settle and report in a stable order.
     ordered = [results[path] for path in files]
@@ -290,31 +290,6 @@ def lint_files(
     if cache is not None:
         cache.save()
     return run
-
-
-def _coroutine_callers(results: Iterable[FileResult]) -> Dict[bytes, List[Set[bytes]]]:
-    """For each project coroutine function's name, the names a caller must also mention:
-    its module's path components (`pkg`, `api` for `pkg.api.fetch`) or its class."""
-    callers: Dict[bytes, List[Set[bytes]]] = {}
-    for result in results:
-        if result.facts is None:
-            continue
-        module_parts = result.facts.module.split(".")
-        for function in result.facts.functions.values():
-            if not function.is_coroutine_function or ".<locals>." in function.qualname:
-                continue
-            parts = function.qualname.split(".")
-            inner = parts[len(module_parts):]
-            context = {inner[-2]} if len(inner) >= 2 else set(module_parts)
-            callers.setdefault(parts[-1].encode(), []).append({part.encode() for part in context})
-    return callers
-
-
-def _may_call(identifiers: Set[bytes], callers: Dict[bytes, List[Set[bytes]]]) -> bool:
-    for name in identifiers & callers.keys():
-        if any(context & identifiers for context in callers[name]):
-            return True
-    return False
 
 
 class _DemandSearch:

@@ -18,7 +18,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Union
 
 import libcst as cst
 
-from .rules.catalog import canonical_qualname
+from .catalog import canonical_qualname
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 

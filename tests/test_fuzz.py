@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import signal
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List
 
 import pytest
 
@@ -113,7 +112,6 @@ def save_failure(data: bytes) -> Path:
 
 # -- the property -------------------------------------------------------------------------
 
-_LIBCST_POSITION = re.compile(r"error at \d+:\d+: ")
 
 
 def libcst_rejects(data: bytes) -> bool:
@@ -157,7 +155,7 @@ def assert_survives(data: bytes, folder: Path) -> None:
         assert rejected, f"AIO001 for a file libcst parses: {unreadable}"
         assert len(unreadable) == 1, unreadable
     elif rejected:
-        # Allowed only where a `# noqa` silences it, or for a file that Python compiles
+        # Allowed only where a noqa comment silences it, or for a file that Python compiles
         # and that no rule needs to parse (the pre-filter's known gap: see
         # test_robustness.py::test_a_file_only_libcst_rejects_is_aio001_even_when_no_rule_needs_it).
         assert b"noqa" in data or python_compiles(data), "a file libcst rejects was not reported as AIO001"

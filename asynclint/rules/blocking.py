@@ -8,7 +8,7 @@ import libcst as cst
 from ..diagnostics import Pending
 from ..fixes import FixPlan, NodeEdit
 from .base import Rule
-from .catalog import BLOCKING_CALLS, BlockingCall
+from ..catalog import BLOCKING_CALLS, BlockingCall
 from .edits import asyncio_name
 
 _CACHE_KEY = "blocking_calls"

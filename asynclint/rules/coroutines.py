@@ -8,7 +8,7 @@ import libcst as cst
 from ..diagnostics import Pending
 from ..fixes import FixPlan, NodeEdit
 from .base import Rule
-from .catalog import ASYNCIO_COROUTINE_FUNCTIONS
+from ..catalog import ASYNCIO_COROUTINE_FUNCTIONS
 from .edits import after_imports_edit, is_module_level_name
 from .loops import loop_method_call
 

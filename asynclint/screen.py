@@ -1,0 +1,719 @@
+"""The screen: Python's own parser decides which files libcst must check at all.
+
+libcst parses about nine times slower than `ast.parse`, and in a code base of async
+code almost every file says `async`, so a text search cannot tell the few files with a
+finding from the many without. The screen reads every file with `ast` and records an
+`Outline`: the rules that may fire in it on their own, and the names it calls where a
+finding would depend on other modules (a plain helper called in an async body, a
+coroutine function called as a statement, a callable handed to a thread). With every
+file's outline in, `Screen` works out, by name only, which project functions may block,
+run a loop or be coroutine functions, and so which files need the full check.
+
+The screen must never drop a file that the full check would report on: every test here
+is a weaker form of the rule's own (a name instead of a resolved qualified name, any
+scope instead of the right one). tests/test_screen.py compares runs with and without it.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+
+from .config import Settings
+from .files import SourceError, decode_source
+from .catalog import ASYNCIO_COROUTINE_FUNCTIONS, BLOCKING_CALLS, QUALNAME_ALIASES
+
+BLOCKING_CODES = frozenset({"AIO100", "AIO101", "AIO102", "AIO103", "AIO104", "AIO105"})
+
+# Top-level modules whose functions the rules know by name. A call can only resolve to
+# one of them through a name imported from one of them (or `open`/`input`).
+_BLOCKING_ROOTS = frozenset(
+    {name.split(".")[0] for name in BLOCKING_CALLS}
+    | {name.split(".")[0] for pair in QUALNAME_ALIASES.items() for name in pair}
+    | {"builtins"}
+)
+_ASYNC_ROOTS = _BLOCKING_ROOTS | {"asyncio", "anyio", "trio", "threading", "concurrent", "functools"}
+# The last part of a qualified name that canonical_qualname() may rewrite into another
+# (`posixpath.exists` is `os.path.exists`, `requests.session()` makes a `Session`).
+_SAME_OWNER: Dict[str, Set[str]] = {}
+for _alias, _target in QUALNAME_ALIASES.items():
+    _SAME_OWNER.setdefault(_alias.rsplit(".", 1)[-1], set()).add(_target.rsplit(".", 1)[-1])
+_BUILTIN_ROOTS = frozenset({"open", "input"})
+
+_TASK_FACTORIES = frozenset({"ensure_future", "run_coroutine_threadsafe", "gather"})  # and loop.create_task
+_ENTRY_POINTS = frozenset({"run", "ensure_future", "run_coroutine_threadsafe"})  # asyncio's
+_LOOP_ENTRY_POINTS = frozenset({"create_task", "run_until_complete"})  # a loop's or a TaskGroup's
+_LOOP_ARGUMENT_REMOVED = frozenset(
+    "sleep gather shield wait_for wait as_completed open_connection start_server open_unix_connection"
+    " start_unix_server create_subprocess_exec create_subprocess_shell Queue LifoQueue PriorityQueue"
+    " Lock Event Condition Semaphore BoundedSemaphore".split()
+)
+_LOOP_METHODS = frozenset({"run_until_complete", "run_forever"})
+_HANDOVERS = frozenset({"Thread", "run_in_executor", "submit", "map"})
+_TO_THREAD_DECORATORS = frozenset({"sync_to_async", "database_sync_to_async", "asyncify"})
+_ASYNCIO_COROUTINES = frozenset(name.rsplit(".", 1)[1] for name in ASYNCIO_COROUTINE_FUNCTIONS)
+
+# Flags of a recorded call.
+_IN_ASYNC = 1  # made in an async body
+_DROPPED = 2  # an expression statement: its result is thrown away
+_HAS_ARGS = 4  # its first argument may be a function, a lambda or a future (AIO202)
+_LOOP_KEYWORD = 8  # passes `loop=`
+_SELF = 16  # `self.name(...)`: a method of the enclosing class
+_SELF_DEEP = 32  # `self.a.name(...)`: a project function only through a nested class
+
+# (root name, called name, flags, owner): `owner` is what the name is an attribute of,
+# as written (`api` in `pkg.api.fetch`, the class for `self.fetch`); None for a bare name.
+Call = Tuple[Optional[str], str, int, Optional[str]]
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What the screen learned of one file (small, picklable, cached with its result).
+
+    Functions are known by keys: a method `m` of class `C` by `C.m`; a function `f` of
+    module `pkg.api` by `f`, `api.f` and `pkg.api:f`. A call is keyed by what it names:
+    `api.f()` by `api.f`, `self.m()` in a method of `C` by `C.m`, `x.m()` after
+    `x = C()` by `C.m`, a bare `f()` by `f` (by `pkg.api:f` when the file defines `f`
+    and binds it no other way).
+    """
+
+    local_codes: FrozenSet[str]  # rules that may fire here whatever the other files say
+    async_calls: FrozenSet[str]  # keys called in async bodies: AIO110 if they block
+    dropped_calls: FrozenSet[str]  # keys called as statements: AIO200 if coroutine functions
+    handed_over: FrozenSet[str]  # callables given to threads: AIO400 if they run a loop
+    # Plain functions: (keys, blocks directly, runs a loop directly, keys called).
+    functions: Tuple[Tuple[Tuple[str, ...], bool, bool, FrozenSet[str]], ...]
+    coroutines: FrozenSet[str]  # keys of coroutine functions defined here
+    aliases: Tuple[Tuple[str, str], ...]  # (new key, key it stands for)
+    owner_aliases: Tuple[Tuple[str, str], ...]  # (`pkg`, `api`): `from .api import *` in `pkg`
+
+
+class Vocabulary:
+    """The names the screen looks for, given the user's settings and the project."""
+
+    def __init__(self, settings: Settings, project_modules: Iterable[str] = ()) -> None:
+        extra = list(settings.extend_blocking_calls)
+        catalogue = [*BLOCKING_CALLS, *extra]
+        # `sleep` for `from time import sleep; sleep()`; ("path", "exists") for `os.path.exists()`.
+        self.blocking = frozenset(name.rsplit(".", 1)[-1] for name in catalogue)
+        self.blocking_pairs = frozenset(tuple(name.split(".")[-2:]) for name in catalogue if "." in name)
+        extra_roots = {name.split(".")[0] for name in extra}
+        self.blocking_roots = _BLOCKING_ROOTS | extra_roots
+        self.roots = _ASYNC_ROOTS | extra_roots
+        self.project_roots = frozenset(module.split(".")[0] for module in project_modules)
+
+
+def outline_source(data: bytes, module_name: str, vocabulary: Vocabulary) -> Optional[Outline]:
+    """The file's outline, or None when Python cannot decode or parse it (libcst then
+    checks it, to report why as AIO001)."""
+    try:
+        tree = ast.parse(decode_source(data))
+    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    walker = _Walker()
+    try:
+        walker.visit_body(tree.body)
+    except RecursionError:
+        return None
+    return walker.outline(module_name, vocabulary, data)
+
+
+# -- one walk over the tree ---------------------------------------------------------------
+
+
+class _Function:
+    __slots__ = ("name", "owner", "calls", "class_run")
+
+    def __init__(self, name: str, owner: Optional[str], class_run: bool) -> None:
+        self.name = name
+        self.owner = owner  # the class of a method
+        self.calls: List[Call] = []
+        self.class_run = class_run  # `def run` directly in a class body (a Thread's run?)
+
+
+class _Walker:
+    """Records raw facts in one pass; `outline()` interprets them once imports are known."""
+
+    def __init__(self) -> None:
+        self.calls: List[Call] = []
+        self.imports: List[Tuple[str, str]] = []  # (local name, top-level module)
+        self.relative_imports: List[str] = []  # local names
+        self.from_imports: List[Tuple[str, str, str]] = []  # (local, name, last part of its module)
+        self.bound: Set[str] = set()
+        self.attribute_aliases: List[Tuple[str, Call]] = []  # `fetch = api.fetch`  # names an assignment or `with` binds
+        self.instances: List[Tuple[str, str]] = []  # (name, class it is made from or annotated as)
+        self.star_roots: List[str] = []  # top-level modules (`.` for a relative one)
+        self.star_sources: List[str] = []  # last part of the star-imported modules' names
+        self.defined: Set[str] = set()  # names of every def and class
+        self.self_names: Set[str] = set()  # first parameters of methods
+        self.nested_class = False
+        self.bindings: List[Tuple[str, str]] = []  # (name, root of what it is bound to)
+        self.aliases: List[Tuple[str, str]] = []
+        self.handovers: List[Tuple[str, Optional[Call]]] = []  # (how, the callable; None if opaque)
+        self.decorators: List[str] = []
+        self.functions: List[_Function] = []
+        self.coroutines: List[Tuple[str, Optional[str]]] = []  # (name, class)
+        self.caught: List[Optional[List[str]]] = []  # async-body handler types (None: bare)
+        self.exit_in_finally = False
+        self.await_in_loop = False
+        # Where the walk is.
+        self.in_async = False
+        self.function: Optional[_Function] = None
+        self.loops = 0  # `for` loops around here, in this async body
+        self.finally_blocks = 0
+        self.class_name: Optional[str] = None  # set directly in a class body
+        self.method_class: Optional[str] = None  # the class whose method encloses us
+        self.self_name: Optional[str] = None  # and that method's `self`
+
+    def visit_body(self, body: Sequence[ast.stmt]) -> None:
+        for statement in body:
+            self.visit(statement)
+
+    def visit_function(self, node) -> None:
+        is_async = type(node) is ast.AsyncFunctionDef
+        self.defined.add(node.name)
+        owner = self.class_name
+        thread_decorated = False
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+            target = decorator.func if type(decorator) is ast.Call else decorator
+            name = _terminal(target)
+            if name is not None:
+                self.decorators.append(name)
+                thread_decorated = thread_decorated or name in _TO_THREAD_DECORATORS
+        self.visit_arguments(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        function = None
+        if is_async or thread_decorated:
+            self.coroutines.append((node.name, owner))
+        if not is_async:
+            function = _Function(node.name, owner, owner is not None and node.name == "run")
+            self.functions.append(function)
+        saved = (self.in_async, self.function, self.loops, self.finally_blocks, self.class_name, self.method_class, self.self_name)
+        if owner is not None:
+            positional = [*node.args.posonlyargs, *node.args.args]
+            self.method_class, self.self_name = owner, positional[0].arg if positional else None
+            if self.self_name:
+                self.self_names.add(self.self_name)
+        self.in_async, self.function, self.loops, self.finally_blocks, self.class_name = is_async, function, 0, 0, None
+        self.visit_body(node.body)
+        self.in_async, self.function, self.loops, self.finally_blocks, self.class_name, self.method_class, self.self_name = saved
+
+    def visit_arguments(self, args: ast.arguments) -> None:
+        for default in [*args.defaults, *args.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None and arg.annotation is not None:
+                self.visit(arg.annotation)
+                root = _root(arg.annotation)
+                if root is not None:
+                    self.bindings.append((arg.arg, root))
+                    annotated = _terminal(arg.annotation)
+                    if annotated is not None:
+                        self.instances.append((arg.arg, annotated))
+
+    def visit_class(self, node: ast.ClassDef) -> None:
+        self.defined.add(node.name)
+        if self.class_name is not None:
+            self.nested_class = True
+        for expr in [*node.decorator_list, *node.bases, *node.keywords]:
+            self.visit(expr)
+        saved = (self.in_async, self.function, self.loops, self.finally_blocks, self.class_name)
+        self.in_async, self.function, self.loops, self.finally_blocks, self.class_name = False, None, 0, 0, node.name
+        self.visit_body(node.body)
+        self.in_async, self.function, self.loops, self.finally_blocks, self.class_name = saved
+
+    def visit(self, node: ast.AST) -> None:
+        kind = type(node)
+        if kind is ast.Call:
+            self.visit_call(node, 0)  # type: ignore[arg-type]
+            return
+        if kind is ast.Expr:
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is ast.Call:
+                self.visit_call(value, _DROPPED)
+                return
+        elif kind is ast.Lambda:
+            self.visit_arguments(node.args)  # type: ignore[attr-defined]
+            saved = self.in_async
+            self.in_async = False
+            self.visit(node.body)  # type: ignore[attr-defined]
+            self.in_async = saved
+            return
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            self.visit_function(node)
+            return
+        elif kind is ast.ClassDef:
+            self.visit_class(node)  # type: ignore[arg-type]
+            return
+        elif kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                top = alias.name.split(".")[0]
+                if alias.asname:
+                    self.imports.append((alias.asname, top))
+                    self.aliases.append((alias.asname, alias.name.rsplit(".", 1)[-1]))
+                else:
+                    self.imports.append((top, top))
+            return
+        elif kind is ast.ImportFrom:
+            self.visit_import_from(node)  # type: ignore[arg-type]
+            return
+        elif kind is ast.Assign or kind is ast.AnnAssign:
+            value = node.value  # type: ignore[attr-defined]
+            targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
+            if value is not None:
+                self.bind(targets, value)
+        elif kind is ast.With or kind is ast.AsyncWith:
+            for item in node.items:  # type: ignore[attr-defined]
+                if item.optional_vars is not None:
+                    self.bind([item.optional_vars], item.context_expr)
+        elif kind is ast.Try or kind is _TRY_STAR:
+            self.visit_try(node)
+            return
+        elif kind is ast.For or kind is ast.AsyncFor:
+            if self.in_async:
+                self.loops += 1
+                self.generic_visit(node)
+                self.loops -= 1
+                return
+        elif kind is ast.Await:
+            if self.loops and self.in_async:
+                self.await_in_loop = True
+        elif kind is ast.Return or kind is ast.Break or kind is ast.Continue:
+            if self.finally_blocks and self.in_async:
+                self.exit_in_finally = True
+        self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
+    def visit_call(self, node: ast.Call, flags: int) -> None:
+        func = node.func
+        name = _terminal(func)
+        if name is not None:
+            if self.in_async:
+                flags |= _IN_ASYNC
+            if _may_not_be_a_coroutine(node):
+                flags |= _HAS_ARGS
+            if any(keyword.arg == "loop" for keyword in node.keywords):
+                flags |= _LOOP_KEYWORD
+            call = self.reference(func, name, flags)
+            self.calls.append(call)
+            if self.function is not None:
+                self.function.calls.append(call)
+            # Thread may be imported under another name; the methods are attributes.
+            if type(func) is ast.Name or name in _HANDOVERS:
+                if node.args or node.keywords:
+                    self._record_handover(node, name)
+        self.visit(func)
+        for arg in node.args:
+            self.visit(arg)
+        for keyword in node.keywords:
+            self.visit(keyword.value)
+
+    def reference(self, func: ast.expr, name: str, flags: int) -> Call:
+        """A call's callee (or a callable handed over) as a Call record."""
+        root = _root(func)
+        owner = None
+        if type(func) is ast.Attribute:
+            base = func.value  # type: ignore[attr-defined]
+            kind = type(base)
+            if kind is ast.Name:
+                if base.id == self.self_name and self.method_class is not None:
+                    flags |= _SELF
+                    owner = self.method_class
+                else:
+                    owner = base.id
+            elif kind is ast.Attribute:
+                owner = base.attr
+            elif kind is ast.Call:
+                owner = _terminal(base.func)
+            if root is not None and root == self.self_name and not flags & _SELF:
+                flags |= _SELF_DEEP
+        return (root, name, flags, owner)
+
+    def _record_handover(self, node: ast.Call, how: str) -> None:
+        # Only the arguments that can be the callable: Thread(group, target),
+        # run_in_executor(executor, func), submit(func)/map(func); `target=`.
+        candidates = [*node.args[:2], *(k.value for k in node.keywords if k.arg == "target")]
+        for arg in candidates:
+            kind = type(arg)
+            if kind is ast.Call and _terminal(arg.func) == "partial" and arg.args:  # type: ignore[attr-defined]
+                arg = arg.args[0]  # type: ignore[attr-defined]
+                kind = type(arg)
+            if kind is ast.Lambda and type(arg.body) is ast.Call:  # type: ignore[attr-defined]
+                arg = arg.body.func  # type: ignore[attr-defined]
+                kind = type(arg)
+            if kind is ast.Name or kind is ast.Attribute:
+                self.handovers.append((how, self.reference(arg, _terminal(arg), 0)))  # type: ignore[arg-type]
+
+    def visit_import_from(self, node: ast.ImportFrom) -> None:
+        top = node.module.split(".")[0] if node.module else ""
+        for alias in node.names:
+            if alias.name == "*":
+                self.star_roots.append("." if node.level else top)
+                self.star_sources.append((node.module or "").rsplit(".", 1)[-1])
+                continue
+            local = alias.asname or alias.name
+            self.from_imports.append((local, alias.name, (node.module or "").rsplit(".", 1)[-1]))
+            if node.level:  # a relative import names a module of the project
+                self.relative_imports.append(local)
+            else:
+                self.imports.append((local, top))
+            if alias.asname and alias.asname != alias.name:
+                self.aliases.append((alias.asname, alias.name))
+
+    def bind(self, targets: Iterable[ast.expr], value: ast.expr) -> None:
+        root = _root(value)
+        name = _terminal(value) if type(value) in (ast.Name, ast.Attribute) else None
+        made = _terminal(value.func) if type(value) is ast.Call else None  # type: ignore[attr-defined]
+        for target in targets:
+            if type(target) is ast.Name:
+                self.bound.add(target.id)  # type: ignore[attr-defined]
+                if made is not None:
+                    self.instances.append((target.id, made))  # type: ignore[attr-defined]
+                if type(value) is ast.Attribute:
+                    self.attribute_aliases.append((target.id, self.reference(value, value.attr, 0)))  # type: ignore[attr-defined]
+                if root is not None:
+                    self.bindings.append((target.id, root))  # type: ignore[attr-defined]
+                if name is not None and name != target.id:  # type: ignore[attr-defined]
+                    self.aliases.append((target.id, name))  # type: ignore[attr-defined]
+
+    def visit_try(self, node) -> None:
+        self.visit_body(node.body)
+        for handler in node.handlers:
+            if self.in_async:
+                self.caught.append(None if handler.type is None else _names_in(handler.type))
+            if handler.type is not None:
+                self.visit(handler.type)
+            self.visit_body(handler.body)
+        self.visit_body(node.orelse)
+        self.finally_blocks += 1
+        self.visit_body(node.finalbody)
+        self.finally_blocks -= 1
+
+    # interpretation --------------------------------------------------------------------
+    def outline(self, module_name: str, vocabulary: Vocabulary, data: bytes) -> Outline:
+        aliases = _alias_map(self.aliases)
+
+        def names(name: str) -> Set[str]:
+            return aliases.get(name, {name})
+
+        own_root = module_name.split(".")[0]
+        last = module_name.rsplit(".", 1)[-1]
+        # Names that may stand for something of a module the rules know (`time`, `asyncio`).
+        known = self._known(own_root, vocabulary.roots)
+        known_blocking = self._known(own_root, vocabulary.blocking_roots)
+        # Names that may stand for something of the project (a function the index knows).
+        project = self._reach(
+            self.defined
+            | self.self_names
+            | set(self.relative_imports)
+            | {local for local, top in self.imports if top in vocabulary.project_roots},
+            any(root == "." or root in vocabulary.project_roots for root in self.star_roots),
+        )
+        instances: Dict[str, Set[str]] = {}
+        for name, made_from in self.instances:
+            instances.setdefault(name, set()).add(made_from)
+        rebound = self.bound | {local for local, _ in self.imports} | set(self.relative_imports)
+
+        def keys_of(call: Call) -> Set[str]:
+            _, name, flags, owner = call
+            if owner is None:
+                if name in self.defined and name not in rebound and name not in aliases:
+                    return {f"{module_name}:{name}"}
+                return names(name)
+            if flags & _SELF:
+                return {f"{owner}.{name}"}
+            return {f"{made}.{name}" for made in names(owner) | instances.get(owner, set())}
+
+        def in_known(root: Optional[str], names: Optional[Set[str]] = known) -> bool:
+            return names is None or (root is not None and root in names)
+
+        def owners(owner: str) -> Set[str]:
+            found = names(owner) | instances.get(owner, set())
+            return found.union(*(_SAME_OWNER.get(name, ()) for name in found))
+
+        def in_project(call: Call) -> bool:
+            root, _, flags, _ = call
+            if flags & _SELF:
+                return True
+            if flags & _SELF_DEEP:
+                return self.nested_class
+            return project is None or (root is not None and root in project)
+
+        def blocks(call: Call) -> bool:
+            root, name, _, owner = call
+            if not in_known(root, known_blocking):
+                return False
+            if owner is None:
+                return not names(name).isdisjoint(vocabulary.blocking)
+            return any((made, name) in vocabulary.blocking_pairs for made in owners(owner))
+
+        def runs_loop(call: Call) -> bool:
+            called = names(call[1])
+            return not called.isdisjoint(_LOOP_METHODS) or ("run" in called and in_known(call[0]))
+
+        def def_keys(name: str, owner: Optional[str]) -> Tuple[str, ...]:
+            if owner is not None:
+                return (f"{owner}.{name}",)
+            return (name, f"{last}.{name}", f"{module_name}:{name}")
+
+        codes: Set[str] = set()
+        async_calls: Set[str] = set()
+        dropped: Set[str] = set()
+        for call in self.calls:
+            root, name, flags, _ = call
+            called = names(name)
+            if flags & _IN_ASYNC:
+                if in_project(call):
+                    async_calls.update(keys_of(call))
+                if blocks(call):
+                    codes.update(BLOCKING_CODES)
+                if runs_loop(call):
+                    codes.add("AIO401")
+            asyncio_call = in_known(root)
+            if flags & _DROPPED:
+                if in_project(call):
+                    dropped.update(keys_of(call))
+                if "create_task" in called or (asyncio_call and not called.isdisjoint(_TASK_FACTORIES)):
+                    codes.add("AIO201")
+                if asyncio_call and not called.isdisjoint(_ASYNCIO_COROUTINES):
+                    codes.add("AIO200")
+            if flags & _HAS_ARGS and (
+                not called.isdisjoint(_LOOP_ENTRY_POINTS) or (asyncio_call and not called.isdisjoint(_ENTRY_POINTS))
+            ):
+                codes.add("AIO202")
+            if asyncio_call and (
+                "get_event_loop" in called or (flags & _LOOP_KEYWORD and not called.isdisjoint(_LOOP_ARGUMENT_REMOVED))
+            ):
+                codes.add("AIO402")
+        if any("coroutine" in names(name) for name in self.decorators):
+            codes.add("AIO402")
+        handed: Set[str] = set()
+        for how, target in self.handovers:
+            if names(how).isdisjoint(_HANDOVERS):
+                continue
+            if not names(target[1]).isdisjoint(_LOOP_METHODS | {"run"}):
+                codes.add("AIO400")
+            elif in_project(target):
+                handed.update(keys_of(target))
+        functions = []
+        for function in self.functions:
+            loops = any(runs_loop(call) for call in function.calls)
+            if loops and function.class_run:
+                codes.add("AIO400")
+            called_keys: Set[str] = set()
+            for call in function.calls:
+                if in_project(call):
+                    called_keys.update(keys_of(call))
+            functions.append(
+                (
+                    def_keys(function.name, function.owner),
+                    any(blocks(call) for call in function.calls),
+                    loops,
+                    frozenset(called_keys),
+                )
+            )
+        for caught in self.caught:
+            if caught is None or any("BaseException" in names(name) for name in caught):
+                codes.add("AIO301")
+        if self.exit_in_finally:
+            codes.add("AIO302")
+        if self.await_in_loop:
+            codes.add("AIO203")
+        if b"CancelledError" in data:
+            codes.add("AIO300")
+        # Other names for the same function, as other files may call it.
+        key_aliases: Set[Tuple[str, str]] = set()
+        for new, old in self.aliases:
+            key_aliases.update({(new, old), (f"{last}.{new}", old)})
+        for new, reference in self.attribute_aliases:
+            for old in keys_of(reference):
+                key_aliases.update({(new, old), (f"{last}.{new}", old)})
+        for local, name, source in self.from_imports:
+            key_aliases.add((f"{last}.{local}", f"{source}.{name}"))
+        return Outline(
+            local_codes=frozenset(codes),
+            async_calls=frozenset(async_calls),
+            dropped_calls=frozenset(dropped),
+            handed_over=frozenset(handed),
+            functions=tuple(functions),
+            coroutines=frozenset(key for name, owner in self.coroutines for key in def_keys(name, owner)),
+            aliases=tuple(sorted(key_aliases)),
+            owner_aliases=tuple(sorted({(last, source) for source in self.star_sources})),
+        )
+
+    def _known(self, own_root: str, roots: FrozenSet[str]) -> Optional[Set[str]]:
+        """Names that may stand for something of one of `roots`; None for "any name"
+        (the file is itself part of such a module, or star-imports from one)."""
+        everything = own_root in roots or any(root in roots for root in self.star_roots)
+        return self._reach({local for local, top in self.imports if top in roots} | _BUILTIN_ROOTS, everything)
+
+    def _reach(self, start: Set[str], everything: bool) -> Optional[Set[str]]:
+        """`start` and the names bound to something reached from it (`s = requests.Session()`,
+        `p: Path`, `with Path(x) as p`, `t = s`); None for "any name"."""
+        if everything:
+            return None
+        reached = set(start)
+        changed = True
+        while changed:
+            changed = False
+            for name, root in self.bindings:
+                if root in reached and name not in reached:
+                    reached.add(name)
+                    changed = True
+        return reached
+
+
+_TRY_STAR = getattr(ast, "TryStar", ast.Try)
+
+
+def _terminal(expr: ast.expr) -> Optional[str]:
+    """The last name of a callee: `get` for `requests.get`, `f` for `f`."""
+    kind = type(expr)
+    if kind is ast.Attribute:
+        return expr.attr  # type: ignore[attr-defined]
+    if kind is ast.Name:
+        return expr.id  # type: ignore[attr-defined]
+    return None
+
+
+def _root(expr: ast.expr) -> Optional[str]:
+    """The name a chain of attributes and calls starts from (`requests` in
+    `requests.Session().get`); None when it starts from anything else."""
+    while True:
+        kind = type(expr)
+        if kind is ast.Attribute:
+            expr = expr.value  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            expr = expr.func  # type: ignore[attr-defined]
+        elif kind is ast.Name:
+            return expr.id  # type: ignore[attr-defined]
+        else:
+            return None
+
+
+def _may_not_be_a_coroutine(call: ast.Call) -> bool:
+    """Whether an entry point's first argument may be what AIO202 rejects: a function
+    itself, a lambda, a `gather(...)`/`wait(...)` future (not a call of anything else)."""
+    first = None
+    for arg in call.args:
+        if type(arg) is not ast.Starred:
+            first = arg
+        break
+    if first is None:
+        for keyword in call.keywords:
+            if keyword.arg in ("main", "coro", "future", "coro_or_future"):
+                first = keyword.value
+                break
+    if first is None:
+        return False
+    if type(first) is ast.Call:
+        return type(first.func) is ast.Name or _terminal(first.func) in ("gather", "wait")  # type: ignore[attr-defined]
+    return type(first) in (ast.Name, ast.Attribute, ast.Lambda)
+
+
+def _names_in(expr: ast.expr) -> List[str]:
+    return [name for node in ast.walk(expr) for name in [_terminal(node)] if name is not None]  # type: ignore[arg-type]
+
+
+def _alias_map(pairs: Iterable[Tuple[str, str]]) -> Dict[str, Set[str]]:
+    """For each name that is an alias, every name it may stand for (itself included)."""
+    direct: Dict[str, Set[str]] = {}
+    for new, old in pairs:
+        direct.setdefault(new, set()).add(old)
+    closed: Dict[str, Set[str]] = {}
+    for start in direct:
+        seen, stack = {start}, [start]
+        while stack:
+            for old in direct.get(stack.pop(), ()):
+                if old not in seen:
+                    seen.add(old)
+                    stack.append(old)
+        closed[start] = seen
+    return closed
+
+
+# -- the whole project --------------------------------------------------------------------
+
+
+class Screen:
+    """Which files need the full check, given every file's outline."""
+
+    def __init__(self, outlines: Iterable[Outline]) -> None:
+        outlines = list(outlines)
+        callers: Dict[str, Set[str]] = {}  # key -> keys of plain functions that call it
+        aliases: Dict[str, Set[str]] = {}  # key -> other keys for the same thing
+        blocking: Set[str] = set()
+        looping: Set[str] = set()
+        coroutines: Set[str] = set()
+        registered: Set[str] = set()
+        for outline in outlines:
+            for keys, blocks, loops, calls in outline.functions:
+                registered.update(keys)
+                if blocks:
+                    blocking.update(keys)
+                if loops:
+                    looping.update(keys)
+                for callee in calls:
+                    callers.setdefault(callee, set()).update(keys)
+            coroutines.update(outline.coroutines)
+            registered.update(outline.coroutines)
+            for new, old in outline.aliases:
+                aliases.setdefault(old, set()).add(new)
+                registered.add(new)
+        # `from .api import *` in `pkg`: `pkg.f` is `api.f`, for every `api.f` there is.
+        by_owner: Dict[str, Set[str]] = {}
+        for key in registered:
+            owner, dot, rest = key.partition(".")
+            if dot and ":" not in owner:
+                by_owner.setdefault(owner, set()).add(rest)
+        owner_aliases = {pair for outline in outlines for pair in outline.owner_aliases}
+        changed = True
+        while changed:  # `pkg` may star-import `api`, which star-imports `core`
+            changed = False
+            for new_owner, old_owner in owner_aliases:
+                rests = by_owner.get(old_owner, set())
+                new_rests = by_owner.setdefault(new_owner, set())
+                for rest in rests - new_rests:
+                    aliases.setdefault(f"{old_owner}.{rest}", set()).add(f"{new_owner}.{rest}")
+                    new_rests.add(rest)
+                    changed = True
+        for old, new in aliases.items():
+            callers.setdefault(old, set()).update(new)
+        self.blocking = _closure(blocking, callers)
+        self.looping = _closure(looping, callers)
+        self.coroutines = _closure(coroutines, aliases)
+
+    def needs_check(self, outline: Optional[Outline], codes: FrozenSet[str]) -> bool:
+        """True when the full check of a file with this outline may report something."""
+        if outline is None:
+            return True
+        if not outline.local_codes.isdisjoint(codes):
+            return True
+        if "AIO110" in codes and not outline.async_calls.isdisjoint(self.blocking):
+            return True
+        if "AIO200" in codes and not outline.dropped_calls.isdisjoint(self.coroutines):
+            return True
+        return "AIO400" in codes and not outline.handed_over.isdisjoint(self.looping)
+
+
+def _closure(start: Set[str], edges: Dict[str, Set[str]]) -> FrozenSet[str]:
+    seen = set(start)
+    stack = list(start)
+    while stack:
+        for other in edges.get(stack.pop(), ()):
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
+    return frozenset(seen)

@@ -1,0 +1,133 @@
+"""The screen (screen.py) may only save work: it must never change what is reported.
+
+Each run below is made twice, once as users get it and once with the screen sending every
+file to the full check; the findings must be the same. The unit tests pin the look-alikes
+the screen lets through or holds back, so that a weaker test shows up here first.
+"""
+from __future__ import annotations
+
+import sysconfig
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from asynclint.codes import RULES
+from asynclint.config import Settings
+from asynclint.files import discover
+from asynclint.runner import lint_files
+from asynclint.screen import BLOCKING_CODES, Screen, Vocabulary, outline_source
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL_CODES = frozenset(rule.code for rule in RULES)
+
+
+def findings(paths: List[Path], settings: Settings) -> List[Tuple[str, int, int, str, str]]:
+    files, _ = discover(paths, settings)
+    run = lint_files(files, settings, jobs=1)
+    assert not run.errors
+    return [(d.path, d.line, d.column, d.code, d.message) for d in run.diagnostics]
+
+
+def assert_screen_changes_nothing(paths: List[Path], settings: Settings, monkeypatch) -> int:
+    screened = findings(paths, settings)
+    with monkeypatch.context() as patch:
+        patch.setattr(Screen, "needs_check", lambda self, outline, codes: True)
+        everything = findings(paths, settings)
+    assert screened == everything
+    return len(everything)
+
+
+def test_all_fixtures_as_one_project(monkeypatch):
+    settings = Settings(select=tuple(sorted(ALL_CODES)))
+    assert assert_screen_changes_nothing([ROOT / "fixtures"], settings, monkeypatch) > 100
+
+
+def test_each_rule_alone_on_the_fixtures(monkeypatch):
+    # One code at a time: the screen must not lean on another rule's site to let a file in.
+    for code in sorted(ALL_CODES - {"AIO001", "AIO900"}):
+        settings = Settings(select=(code,))
+        assert_screen_changes_nothing([ROOT / "fixtures" / code], settings, monkeypatch)
+
+
+@pytest.mark.slow
+def test_the_standard_librarys_asyncio_and_its_tests(monkeypatch):
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    paths = [stdlib / "asyncio", stdlib / "test" / "test_asyncio", stdlib / "concurrent", stdlib / "tempfile.py"]
+    paths = [path for path in paths if path.exists()]
+    if len(paths) < 2:
+        pytest.skip("this interpreter has no test suite installed")
+    assert_screen_changes_nothing(paths, Settings(select=tuple(sorted(ALL_CODES - {"AIO900"}))), monkeypatch)
+
+
+# -- what one file's outline says ----------------------------------------------------------
+
+
+def local_codes(source: str, module: str = "app") -> frozenset:
+    outline = outline_source(source.encode(), module, Vocabulary(Settings(), [module]))
+    assert outline is not None
+    return outline.local_codes
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import time\nasync def f():\n    time.sleep(1)\n",
+        "from time import sleep as nap\nasync def f():\n    nap(1)\n",
+        "import requests\nasync def f():\n    s = requests.Session()\n    s.get('u')\n",
+        "import requests\nasync def f():\n    with requests.Session() as s:\n        s.get('u')\n",
+        "from pathlib import Path\nasync def f(p: Path):\n    p.exists()\n",
+        "from pathlib import Path\nasync def f():\n    Path('x').read_text()\n",
+        "import os.path as osp\nasync def f():\n    osp.exists('x')\n",
+        "from os import *\nasync def f():\n    stat('x')\n",
+        "async def f():\n    open('x')\n",
+        "import posixpath\nasync def f():\n    posixpath.exists('x')\n",
+    ],
+)
+def test_blocking_calls_reach_the_full_check(source):
+    assert BLOCKING_CODES <= local_codes(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # Not the catalogue's objects: a dict's get, an environment lookup, a param.
+        "import os\nasync def f(d):\n    os.environ.get('x')\n    d.get('x')\n    {}.get('y')\n",
+        # A blocking call in a nested plain function or a lambda does not run here.
+        "import time\nasync def f():\n    def g():\n        time.sleep(1)\n    h = lambda: time.sleep(1)\n",
+        # `self.session.get` is an attribute of the class, not requests.
+        "class C:\n    async def f(self):\n        self.session.get('u')\n",
+        # No import of `time`: some other object's sleep.
+        "async def f(clock):\n    clock.sleep(1)\n",
+    ],
+)
+def test_look_alikes_are_held_back(source):
+    assert not BLOCKING_CODES & local_codes(source)
+
+
+def test_an_async_def_called_as_a_statement_elsewhere_is_found_through_the_project():
+    vocabulary = Vocabulary(Settings(), ["pkg.api", "pkg.cli"])
+    api = outline_source(b"async def fetch():\n    pass\n", "pkg.api", vocabulary)
+    cli = outline_source(b"from pkg import api\n\ndef main():\n    api.fetch()\n", "pkg.cli", vocabulary)
+    other = outline_source(b"def main(log):\n    log.fetch()\n", "pkg.other", vocabulary)
+    screen = Screen([api, cli, other])
+    assert screen.needs_check(cli, frozenset({"AIO200"}))
+    assert not screen.needs_check(other, frozenset({"AIO200"}))  # a parameter is not the project
+
+
+def test_a_helper_chain_across_modules_is_followed_by_name():
+    vocabulary = Vocabulary(Settings(), ["pkg.util", "pkg.web"])
+    util = outline_source(
+        b"import time\n\ndef _poll():\n    time.sleep(1)\n\ndef wait():\n    _poll()\n", "pkg.util", vocabulary
+    )
+    web = outline_source(b"from .util import wait as w\n\nasync def handler():\n    w()\n", "pkg.web", vocabulary)
+    quiet = outline_source(b"from .util import other\n\nasync def handler():\n    other()\n", "pkg.quiet", vocabulary)
+    screen = Screen([util, web, quiet])
+    assert screen.needs_check(web, frozenset({"AIO110"}))
+    assert not screen.needs_check(quiet, frozenset({"AIO110"}))
+
+
+def test_a_file_python_cannot_parse_always_gets_the_full_check():
+    assert outline_source(b"def f(:\n", "m", Vocabulary(Settings())) is None
+    assert Screen([]).needs_check(None, frozenset())
+
