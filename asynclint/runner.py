@@ -92,7 +92,7 @@ def outline_many(
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(_outline_batch, [(p, data[p]) for p in batch], vocabulary) for batch in batches]
             return [result for future in futures for result in future.result()]
-    except (BrokenProcessPool, OSError):
+    except (BrokenProcessPool, OSError, NotImplementedError, ImportError):
         # A pool that cannot start or dies: the screen is cheap enough to run here.
         return [outline_file(path, data[path], vocabulary) for path in paths]
 
@@ -129,17 +129,17 @@ def check_many(
 ) -> List[FileResult]:
     """Check files, in a process pool when there are enough; results in `paths` order."""
     if jobs <= 1 or len(paths) < POOL_THRESHOLD:
-        results = []
-        for done, path in enumerate(paths, start=1):
-            results.append(check_file(path, settings, project_modules, data.get(path)))
-            if progress:
-                progress(done, len(paths))
-        return results
+        return _check_here(paths, settings, project_modules, data, progress)
     # Largest files first, so that one big file does not finish last on its own.
     order = sorted(range(len(paths)), key=lambda i: -len(data.get(paths[i], b"")))
     by_index: Dict[int, FileResult] = {}
     try:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings, project_modules)) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings, project_modules))
+    except (OSError, NotImplementedError, ImportError):
+        # No processes or semaphores here (no /dev/shm, some sandboxes): check in-process.
+        return _check_here(paths, settings, project_modules, data, progress)
+    try:
+        with pool:
             futures = {pool.submit(_check_in_worker, paths[i], data.get(paths[i])): i for i in order}
             for done, future in enumerate(_completed(futures), start=1):
                 index = futures[future]
@@ -152,6 +152,21 @@ def check_many(
         if index not in by_index:
             by_index[index] = _check_isolated(path, settings, project_modules, data.get(path))
     return [by_index[i] for i in range(len(paths))]
+
+
+def _check_here(
+    paths: Sequence[Path],
+    settings: Settings,
+    project_modules: FrozenSet[str],
+    data: Dict[Path, bytes],
+    progress: Optional[Progress],
+) -> List[FileResult]:
+    results = []
+    for done, path in enumerate(paths, start=1):
+        results.append(check_file(path, settings, project_modules, data.get(path)))
+        if progress:
+            progress(done, len(paths))
+    return results
 
 
 def _completed(futures):

@@ -639,14 +639,8 @@ def test_decoding_agrees_with_python(tmp_path):
         assert ours_ok == python_ok, data
 
 
-NO_PROCESS_POOL = (
-    "runner.check_many lets the pool's construction error escape (a traceback) where processes or semaphores "
-    "are unavailable (no /dev/shm, some sandboxes); it should fall back to checking in-process"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=NO_PROCESS_POOL)
 def test_no_process_pool_falls_back_to_checking_in_process(tmp_path, capsys, monkeypatch):
+    # Where processes or semaphores are unavailable (no /dev/shm, some sandboxes).
     import concurrent.futures.process
 
     def unavailable():
