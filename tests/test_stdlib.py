@@ -173,7 +173,7 @@ def test_a_sample_of_the_files_not_reported_parse_with_libcst(stdlib_run):
             libcst.parse_module(source)
         except Exception as error:
             # Only a file that Python compiles and that no rule needs to look into goes
-            # unparsed by libcst (the pre-filter); see test_robustness.py's xfail
+            # unparsed by libcst (the screen); see test_robustness.py's xfail
             # test_a_file_only_libcst_rejects_is_aio001_even_when_no_rule_needs_it.
             if not _python_compiles(source):
                 problems.append(f"{path}: not reported, but libcst rejects it: {error}")
