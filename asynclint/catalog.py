@@ -6,7 +6,7 @@ coroutine functions. Rules look names up; they never spell them out themselves.
 """
 from __future__ import annotations
 
-from typing import Dict, NamedTuple, Optional
+from typing import Dict, NamedTuple, Optional, Set
 
 
 class BlockingCall(NamedTuple):
@@ -153,3 +153,52 @@ ASYNCIO_COROUTINE_FUNCTIONS = frozenset(
 
 # Calls whose first positional argument is a callable run in a worker thread.
 THREAD_HANDOFF_CALLS = frozenset({"asyncio.to_thread"})
+
+# Tasks and futures that must be kept (AIO201): what each makes, for the message.
+TASK_FACTORIES: Dict[str, str] = {
+    "asyncio.create_task": "task",
+    "asyncio.ensure_future": "task",
+    "asyncio.run_coroutine_threadsafe": "future",
+    "asyncio.gather": "future",
+}
+
+# Entry points that need a coroutine object, and which futures they also reject (AIO202);
+# the same for an event loop's methods, by name.
+ENTRY_POINTS: Dict[str, Set[str]] = {
+    "asyncio.run": {"asyncio.gather", "asyncio.wait"},
+    "asyncio.create_task": {"asyncio.gather"},
+    "asyncio.ensure_future": set(),
+    "asyncio.run_coroutine_threadsafe": set(),
+    "asyncio.TaskGroup.create_task": {"asyncio.gather"},
+}
+LOOP_ENTRY_POINTS: Dict[str, Set[str]] = {"run_until_complete": set(), "create_task": {"asyncio.gather"}}
+
+# Calls that return an event loop: a name bound from one of these is a loop.
+LOOP_FACTORIES = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.new_event_loop"})
+
+# Calls that run an event loop until done, given a coroutine (AIO400, AIO401).
+LOOP_RUNNING_FUNCTIONS = frozenset({"asyncio.run", "anyio.run", "trio.run"})
+LOOP_RUNNING_METHODS = frozenset({"run_until_complete", "run_forever"})
+
+# Hand-overs to another thread (AIO400): the Thread class, and an executor's methods.
+THREAD_CLASS = "threading.Thread"
+EXECUTOR_METHODS = frozenset({"submit", "map"})
+
+# Decorators that turn a plain `def` into a coroutine function whose body runs in a
+# worker thread: calling it gives a coroutine, and its body never blocks the loop.
+TO_THREAD_DECORATORS = frozenset(
+    {"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async", "asyncer.asyncify"}
+)
+
+# asyncio functions and classes whose `loop` parameter was removed in Python 3.10
+# (bpo-42392). Not listed, because they still take it: ensure_future, wrap_future,
+# run_coroutine_threadsafe, Future, Task, StreamReader, StreamReaderProtocol, all_tasks,
+# current_task.
+LOOP_ARGUMENT_REMOVED = frozenset(
+    (
+        "sleep gather shield wait_for wait as_completed"
+        " open_connection start_server open_unix_connection start_unix_server"
+        " create_subprocess_exec create_subprocess_shell"
+        " Queue LifoQueue PriorityQueue Lock Event Condition Semaphore BoundedSemaphore"
+    ).split()
+)

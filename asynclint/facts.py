@@ -11,6 +11,7 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
+from .catalog import TO_THREAD_DECORATORS
 from .diagnostics import Diagnostic, FunctionFacts, ModuleFacts
 from .noqa import is_suppressed
 from .rules.blocking import blocking_call_of, display_name
@@ -25,11 +26,6 @@ _NOT_COROUTINE_DECORATORS = frozenset(
         "functools.cached_property",
         "asgiref.sync.async_to_sync",
     }
-)
-# Decorators that turn a plain `def` into a coroutine function whose body runs in a
-# worker thread: calling it gives a coroutine, and its body never blocks the loop.
-_TO_THREAD_DECORATORS = frozenset(
-    {"asgiref.sync.sync_to_async", "channels.db.database_sync_to_async", "asyncer.asyncify"}
 )
 
 
@@ -82,7 +78,7 @@ class FactsCollector:
         qualname = self.semantic.scope.child_qualname(node.name.value)
         decorators = {self.semantic.qualname(_decorator_callee(d.decorator)) for d in node.decorators}
         # A def decorated to run in a thread is async to its callers: they await it.
-        is_async = node.asynchronous is not None or bool(decorators & _TO_THREAD_DECORATORS)
+        is_async = node.asynchronous is not None or bool(decorators & TO_THREAD_DECORATORS)
         facts = FunctionFacts(
             qualname,
             is_async,

@@ -21,7 +21,20 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tup
 
 from .config import Settings
 from .files import SourceError, decode_source
-from .catalog import ASYNCIO_COROUTINE_FUNCTIONS, BLOCKING_CALLS, QUALNAME_ALIASES
+from .catalog import (
+    ASYNCIO_COROUTINE_FUNCTIONS,
+    BLOCKING_CALLS,
+    ENTRY_POINTS,
+    EXECUTOR_METHODS,
+    LOOP_ARGUMENT_REMOVED,
+    LOOP_ENTRY_POINTS,
+    LOOP_RUNNING_FUNCTIONS,
+    LOOP_RUNNING_METHODS,
+    QUALNAME_ALIASES,
+    TASK_FACTORIES,
+    THREAD_CLASS,
+    TO_THREAD_DECORATORS,
+)
 
 BLOCKING_CODES = frozenset({"AIO100", "AIO101", "AIO102", "AIO103", "AIO104", "AIO105"})
 
@@ -40,18 +53,21 @@ for _alias, _target in QUALNAME_ALIASES.items():
     _SAME_OWNER.setdefault(_alias.rsplit(".", 1)[-1], set()).add(_target.rsplit(".", 1)[-1])
 _BUILTIN_ROOTS = frozenset({"open", "input"})
 
-_TASK_FACTORIES = frozenset({"ensure_future", "run_coroutine_threadsafe", "gather"})  # and loop.create_task
-_ENTRY_POINTS = frozenset({"run", "ensure_future", "run_coroutine_threadsafe"})  # asyncio's
-_LOOP_ENTRY_POINTS = frozenset({"create_task", "run_until_complete"})  # a loop's or a TaskGroup's
-_LOOP_ARGUMENT_REMOVED = frozenset(
-    "sleep gather shield wait_for wait as_completed open_connection start_server open_unix_connection"
-    " start_unix_server create_subprocess_exec create_subprocess_shell Queue LifoQueue PriorityQueue"
-    " Lock Event Condition Semaphore BoundedSemaphore".split()
-)
-_LOOP_METHODS = frozenset({"run_until_complete", "run_forever"})
-_HANDOVERS = frozenset({"Thread", "run_in_executor", "submit", "map"})
-_TO_THREAD_DECORATORS = frozenset({"sync_to_async", "database_sync_to_async", "asyncify"})
-_ASYNCIO_COROUTINES = frozenset(name.rsplit(".", 1)[1] for name in ASYNCIO_COROUTINE_FUNCTIONS)
+
+def _last_parts(qualnames: Iterable[str]) -> FrozenSet[str]:
+    return frozenset(name.rsplit(".", 1)[-1] for name in qualnames)
+
+
+# The catalogue's names, by their last part: the screen matches what a call says, not
+# what it resolves to. A loop's (or a TaskGroup's) methods match whatever the receiver.
+_TASK_FACTORIES = _last_parts(TASK_FACTORIES)
+_ENTRY_POINTS = _last_parts(ENTRY_POINTS)
+_LOOP_ENTRY_POINTS = frozenset(LOOP_ENTRY_POINTS)
+_LOOP_FUNCTIONS = _last_parts(LOOP_RUNNING_FUNCTIONS)
+_LOOP_METHODS = LOOP_RUNNING_METHODS
+_HANDOVERS = _last_parts([THREAD_CLASS]) | EXECUTOR_METHODS | {"run_in_executor"}
+_TO_THREAD_DECORATORS = _last_parts(TO_THREAD_DECORATORS)
+_ASYNCIO_COROUTINES = _last_parts(ASYNCIO_COROUTINE_FUNCTIONS)
 
 # Flags of a recorded call.
 _IN_ASYNC = 1  # made in an async body
@@ -461,7 +477,7 @@ class _Walker:
 
         def runs_loop(call: Call) -> bool:
             called = names(call[1])
-            return not called.isdisjoint(_LOOP_METHODS) or ("run" in called and in_known(call[0]))
+            return not called.isdisjoint(_LOOP_METHODS) or (not called.isdisjoint(_LOOP_FUNCTIONS) and in_known(call[0]))
 
         def def_keys(name: str, owner: Optional[str]) -> Tuple[str, ...]:
             if owner is not None:
@@ -485,7 +501,9 @@ class _Walker:
             if flags & _DROPPED:
                 if in_project(call):
                     dropped.update(keys_of(call))
-                if "create_task" in called or (asyncio_call and not called.isdisjoint(_TASK_FACTORIES)):
+                if not called.isdisjoint(_LOOP_ENTRY_POINTS & _TASK_FACTORIES) or (
+                    asyncio_call and not called.isdisjoint(_TASK_FACTORIES)
+                ):
                     codes.add("AIO201")
                 if asyncio_call and not called.isdisjoint(_ASYNCIO_COROUTINES):
                     codes.add("AIO200")
@@ -494,7 +512,7 @@ class _Walker:
             ):
                 codes.add("AIO202")
             if asyncio_call and (
-                "get_event_loop" in called or (flags & _LOOP_KEYWORD and not called.isdisjoint(_LOOP_ARGUMENT_REMOVED))
+                "get_event_loop" in called or (flags & _LOOP_KEYWORD and not called.isdisjoint(LOOP_ARGUMENT_REMOVED))
             ):
                 codes.add("AIO402")
         if any("coroutine" in names(name) for name in self.decorators):
@@ -503,7 +521,7 @@ class _Walker:
         for how, target in self.handovers:
             if names(how).isdisjoint(_HANDOVERS):
                 continue
-            if not names(target[1]).isdisjoint(_LOOP_METHODS | {"run"}):
+            if not names(target[1]).isdisjoint(_LOOP_METHODS | _LOOP_FUNCTIONS):
                 codes.add("AIO400")
             elif in_project(target):
                 handed.update(keys_of(target))

@@ -8,7 +8,7 @@ import libcst as cst
 from ..diagnostics import Pending
 from ..fixes import FixPlan, NodeEdit
 from .base import Rule
-from ..catalog import ASYNCIO_COROUTINE_FUNCTIONS
+from ..catalog import ASYNCIO_COROUTINE_FUNCTIONS, ENTRY_POINTS, LOOP_ENTRY_POINTS, TASK_FACTORIES
 from .edits import after_imports_edit, is_module_level_name
 from .loops import loop_method_call
 
@@ -50,14 +50,6 @@ class UnawaitedCoroutine(Rule):
         )
 
 
-_TASK_FACTORIES = {
-    "asyncio.create_task": "task",
-    "asyncio.ensure_future": "task",
-    "asyncio.run_coroutine_threadsafe": "future",
-    "asyncio.gather": "future",
-}
-
-
 class DanglingTask(Rule):
     code = "AIO201"
 
@@ -74,8 +66,8 @@ class DanglingTask(Rule):
         if call is None:
             return
         qualname = self.semantic.call_qualname(call)
-        if qualname in _TASK_FACTORIES:
-            made, name = _TASK_FACTORIES[qualname], qualname
+        if qualname in TASK_FACTORIES:
+            made, name = TASK_FACTORIES[qualname], qualname
         elif loop_method_call(self.semantic, call) == "create_task":
             made, name = "task", "loop.create_task"
         else:
@@ -118,29 +110,18 @@ class DanglingTask(Rule):
 _TASKS = "_background_tasks"
 
 
-# Entry points that need a coroutine object, and which futures they also reject.
-_ENTRY_POINTS = {
-    "asyncio.run": {"asyncio.gather", "asyncio.wait"},
-    "asyncio.create_task": {"asyncio.gather"},
-    "asyncio.ensure_future": set(),
-    "asyncio.run_coroutine_threadsafe": set(),
-    "asyncio.TaskGroup.create_task": {"asyncio.gather"},
-}
-_LOOP_ENTRY_POINTS = {"run_until_complete": set(), "create_task": {"asyncio.gather"}}
-
-
 class NotACoroutine(Rule):
     code = "AIO202"
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.semantic.call_qualname(node)
-        if qualname in _ENTRY_POINTS:
-            entry, rejected_futures = qualname, _ENTRY_POINTS[qualname]
+        if qualname in ENTRY_POINTS:
+            entry, rejected_futures = qualname, ENTRY_POINTS[qualname]
         else:
             method = loop_method_call(self.semantic, node)
-            if method not in _LOOP_ENTRY_POINTS:
+            if method not in LOOP_ENTRY_POINTS:
                 return
-            entry, rejected_futures = f"loop.{method}", _LOOP_ENTRY_POINTS[method]
+            entry, rejected_futures = f"loop.{method}", LOOP_ENTRY_POINTS[method]
         argument = _first_argument(node)
         if argument is None:
             return

@@ -11,20 +11,20 @@ from typing import Optional, Set, Tuple
 
 import libcst as cst
 
+from ..catalog import (
+    EXECUTOR_METHODS,
+    LOOP_ARGUMENT_REMOVED,
+    LOOP_RUNNING_FUNCTIONS,
+    LOOP_RUNNING_METHODS,
+    THREAD_CLASS,
+)
 from ..diagnostics import Pending
 from ..fixes import FixPlan, NodeEdit
 from .base import Rule
-from .loops import (
-    LOOP_RUNNING_FUNCTIONS,
-    LOOP_RUNNING_METHODS,
-    bound_loop_runner,
-    loop_method_call,
-    runs_event_loop,
-)
+from .loops import bound_loop_runner, loop_method_call, runs_event_loop
 
 # -- AIO400: handing a loop-running callable to another thread ---------------------------
 
-_THREAD_CLASS = "threading.Thread"
 _THREAD_EXECUTORS = frozenset(
     {"concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor"}
 )
@@ -38,7 +38,6 @@ _PROCESS_POOLS = frozenset(
         "multiprocessing.pool.Pool",
     }
 )
-_EXECUTOR_METHODS = frozenset({"submit", "map"})
 
 _AIO400_ADVICE = "keep the loop in the main thread and send blocking work to threads (`asyncio.to_thread`)"
 
@@ -99,7 +98,7 @@ class LoopOutsideMainThread(Rule):
         # Called before the traversal enters the class: bases resolve in the enclosing scope.
         for base in node.bases:
             qualname = self.semantic.qualname(base.value)
-            if qualname == _THREAD_CLASS or qualname in self._thread_classes:
+            if qualname == THREAD_CLASS or qualname in self._thread_classes:
                 assert self.semantic.scope is not None
                 self._thread_classes.add(self.semantic.scope.child_qualname(node.name.value))
                 self._thread_class_nodes.add(id(node))
@@ -142,7 +141,7 @@ class LoopOutsideMainThread(Rule):
     # Hand-overs: Thread(target=...), executor.submit/map, loop.run_in_executor ------------
     def _handover(self, node: cst.Call) -> Optional[Tuple[str, Optional[cst.BaseExpression]]]:
         """(how it is handed over, the callable) when `node` runs a callable in a thread."""
-        if self.semantic.call_qualname(node) == _THREAD_CLASS:
+        if self.semantic.call_qualname(node) == THREAD_CLASS:
             # Thread(group=None, target=None, ...): the target is the second positional.
             target = _keyword(node, "target")
             return "threading.Thread()", target if target is not None else _positional(node, 1)
@@ -153,7 +152,7 @@ class LoopOutsideMainThread(Rule):
                 return None
             return "loop.run_in_executor()", _positional(node, 1)
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _EXECUTOR_METHODS:
+        if isinstance(func, cst.Attribute) and func.attr.value in EXECUTOR_METHODS:
             if self._pool_kind(func.value) == "thread":
                 return f"executor.{func.attr.value}()", _positional(node, 0)
         return None
@@ -301,18 +300,6 @@ class LoopAlreadyRunning(Rule):
 
 # -- AIO402: deprecated and removed loop APIs --------------------------------------------
 
-# asyncio functions and classes whose `loop` parameter was removed in Python 3.10
-# (bpo-42392). Not listed, because they still take it: ensure_future, wrap_future,
-# run_coroutine_threadsafe, Future, Task, StreamReader, StreamReaderProtocol, all_tasks,
-# current_task.
-_LOOP_ARGUMENT_REMOVED = frozenset(
-    (
-        "sleep gather shield wait_for wait as_completed"
-        " open_connection start_server open_unix_connection start_unix_server"
-        " create_subprocess_exec create_subprocess_shell"
-        " Queue LifoQueue PriorityQueue Lock Event Condition Semaphore BoundedSemaphore"
-    ).split()
-)
 # asyncio's submodules that users sometimes import these from (`asyncio.locks.Lock`).
 _ASYNCIO_SUBMODULES = frozenset({"tasks", "streams", "subprocess", "queues", "locks"})
 _COROUTINE_DECORATORS = frozenset({"asyncio.coroutine", "asyncio.coroutines.coroutine"})
@@ -348,7 +335,7 @@ class DeprecatedLoopApi(Rule):
             self.report(node, self._get_event_loop_message(), fix=self._running_loop_fix(node))
             return
         name = _asyncio_name(qualname)
-        if name not in _LOOP_ARGUMENT_REMOVED:
+        if name not in LOOP_ARGUMENT_REMOVED:
             return
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == "loop":

@@ -5,14 +5,8 @@ from typing import Optional
 
 import libcst as cst
 
+from ..catalog import LOOP_FACTORIES, LOOP_RUNNING_FUNCTIONS, LOOP_RUNNING_METHODS
 from ..semantic import SemanticModel
-
-# Calls that return an event loop: a name bound from one of these is a loop.
-LOOP_FACTORIES = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.new_event_loop"})
-
-# Calls that run an event loop until done, given a coroutine (AIO400, AIO401).
-LOOP_RUNNING_FUNCTIONS = frozenset({"asyncio.run", "anyio.run", "trio.run"})
-LOOP_RUNNING_METHODS = frozenset({"run_until_complete", "run_forever"})
 
 
 def is_event_loop(semantic: SemanticModel, expr: cst.BaseExpression) -> bool:
