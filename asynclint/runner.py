@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .cache import Cache, content_hash
 from .config import Settings
@@ -34,6 +34,11 @@ from .unused_noqa import unused_noqa
 
 # Fewer files to parse than this are checked in-process: a pool costs more to start.
 POOL_THRESHOLD = 8
+# Outlining is quick: files go to the pool in batches, and only when there are many.
+OUTLINE_BATCH = 32
+# What creating a process pool raises where processes or semaphores are unavailable
+# (no /dev/shm, some sandboxes): the files are then checked in-process.
+_NO_POOL = (OSError, NotImplementedError, ImportError)
 
 Progress = Callable[[int, int], None]
 
@@ -76,29 +81,30 @@ def _read_text(path: Path) -> str:
     return read_source(path)
 
 
-def outline_file(path: Path, data: bytes, vocabulary: Vocabulary) -> FileResult:
+def outline_file(path: Path, data: bytes, module: str, vocabulary: Vocabulary) -> FileResult:
     """The cheap look at a file: its outline, as a result with no findings (yet)."""
-    return FileResult(path=str(path), outline=outline_source(data, module_name_for(path)[0], vocabulary))
+    return FileResult(path=str(path), outline=outline_source(data, module, vocabulary))
 
 
 def outline_many(
-    paths: Sequence[Path], data: Dict[Path, bytes], vocabulary: Vocabulary, jobs: int
+    paths: Sequence[Path], data: Dict[Path, bytes], modules: Dict[Path, str], vocabulary: Vocabulary, jobs: int
 ) -> List[FileResult]:
     """Outline files, in a process pool when there are enough; results in `paths` order."""
+    work = [(path, data[path], modules[path]) for path in paths]
     if jobs <= 1 or len(paths) < POOL_THRESHOLD * 4:
-        return [outline_file(path, data[path], vocabulary) for path in paths]
-    batches = [paths[i : i + 32] for i in range(0, len(paths), 32)]
+        return _outline_batch(work, vocabulary)
+    batches = [work[i : i + OUTLINE_BATCH] for i in range(0, len(work), OUTLINE_BATCH)]
     try:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_outline_batch, [(p, data[p]) for p in batch], vocabulary) for batch in batches]
+            futures = [pool.submit(_outline_batch, batch, vocabulary) for batch in batches]
             return [result for future in futures for result in future.result()]
-    except (BrokenProcessPool, OSError, NotImplementedError, ImportError):
+    except (BrokenProcessPool, *_NO_POOL):
         # A pool that cannot start or dies: the screen is cheap enough to run here.
-        return [outline_file(path, data[path], vocabulary) for path in paths]
+        return _outline_batch(work, vocabulary)
 
 
-def _outline_batch(batch: List, vocabulary: Vocabulary) -> List[FileResult]:
-    return [outline_file(path, data, vocabulary) for path, data in batch]
+def _outline_batch(batch: List[Tuple[Path, bytes, str]], vocabulary: Vocabulary) -> List[FileResult]:
+    return [outline_file(path, data, module, vocabulary) for path, data, module in batch]
 
 
 # -- the pool ---------------------------------------------------------------------------
@@ -135,8 +141,7 @@ def check_many(
     by_index: Dict[int, FileResult] = {}
     try:
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings, project_modules))
-    except (OSError, NotImplementedError, ImportError):
-        # No processes or semaphores here (no /dev/shm, some sandboxes): check in-process.
+    except _NO_POOL:
         return _check_here(paths, settings, project_modules, data, progress)
     try:
         with pool:
@@ -258,7 +263,7 @@ def lint_files(
             unknown.append(path)
     if unknown:
         vocabulary = Vocabulary(settings, project_modules)
-        for path, result in zip(unknown, outline_many(unknown, data, vocabulary, jobs)):
+        for path, result in zip(unknown, outline_many(unknown, data, modules_of, vocabulary, jobs)):
             outlined[path] = result
             if cache is not None and result.outline is not None:
                 cache.put(str(path), digests[path], result)
