@@ -25,6 +25,11 @@ def find_noqa(line: str) -> "Optional[re.Match[str]]":
     return _NOQA.search(line)
 
 
+def may_have_noqa(data: bytes) -> bool:
+    """False when the file surely has no `# noqa` comment, in any spelling."""
+    return b"noqa" in data.lower()
+
+
 def parse_noqa(source: str) -> NoqaMap:
     """Map 1-based line numbers to the codes their `# noqa` comment names."""
     result: NoqaMap = {}

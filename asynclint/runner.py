@@ -16,7 +16,6 @@ Nothing here imports libcst: a run whose files are all cached never loads it.
 from __future__ import annotations
 
 import os
-import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from .config import Settings
 from .diagnostics import Diagnostic, FileResult, InternalError
 from .files import SourceError, decode_source, discover
 from .modules import module_name_for
+from .noqa import may_have_noqa
 from .project import ProjectIndex, settle
 from .screen import Screen, Vocabulary, outline_source
 from .unused_noqa import unused_noqa
@@ -272,7 +272,7 @@ def lint_files(
     # 3: the files some enabled rule may report on, then the modules their pending
     # findings need. A module name can have several files (a `.pyi` beside its `.py`,
     # scripts in different folders): parse them all when the module is needed.
-    noqa_tokens = re.compile(rb"noqa|NOQA|NoQA") if "AIO900" in settings.enabled_codes() else None
+    unused_noqa_on = "AIO900" in settings.enabled_codes()
     needed = []
     for path, result in outlined.items():
         if result.parsed:
@@ -280,7 +280,7 @@ def lint_files(
             run.files_cached += 1
             continue
         codes = frozenset(settings.codes_for(path))
-        if screen.needs_check(result.outline, codes) or (noqa_tokens is not None and noqa_tokens.search(data[path])):
+        if screen.needs_check(result.outline, codes) or (unused_noqa_on and may_have_noqa(data[path])):
             needed.append(path)
         else:
             results[path] = result

@@ -90,3 +90,11 @@ def test_command_line(tmp_project, capsys):
     assert main([str(root / "a.py"), "--no-cache", "--extend-select", "AIO900"]) == 1
     out = capsys.readouterr().out
     assert out == f"{root / 'a.py'}:6:29: AIO900 unused noqa codes AIO100, AIO101 (nothing to silence here)\n"
+
+
+def test_any_spelling_of_noqa_gets_the_file_read(tmp_project):
+    # noqa comments are matched in any case (as flake8 does), so a file whose only
+    # trace of one is `# Noqa` must still be parsed for AIO900.
+    root = tmp_project({"a.py": "x = 1  # Noqa: AIO100\n"})
+    run = lint_paths([root], Settings(root=root, extend_select=["AIO900"]))
+    assert aio900(run) == [("a.py", 1, 8, "unused noqa code AIO100 (nothing to silence here)")]
