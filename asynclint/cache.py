@@ -72,8 +72,8 @@ class Cache:
         return None
 
     def put(self, path: str, digest: str, result: FileResult) -> None:
-        if result.errors:
-            return  # an internal error is ours to fix: never remember it
+        if result.errors or result.timed_out:
+            return  # an internal error is ours to fix, a timeout may not happen next time
         self.entries[path] = (digest, result)
         self.changed = True
 

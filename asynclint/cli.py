@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -19,11 +20,13 @@ from .config import (
     check_selector,
     merge,
     parse_blocking_calls,
+    parse_file_timeout,
     resolve_settings,
 )
 from .reporters import render, statistics
 from .codes import RULES
 from .cache import DEFAULT_CACHE_DIR
+from .timelimit import DEFAULT_FILE_TIMEOUT
 from .diagnostics import Diagnostic
 from .fixes import fix_files, write_fixes
 from .runner import RunResult, lint_paths
@@ -82,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     speed = parser.add_argument_group("speed")
     speed.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="worker processes (default: the number of CPUs)")
     speed.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    speed.add_argument("--file-timeout", metavar="SECONDS", help=f"give up on a file that takes longer to check (default: {DEFAULT_FILE_TIMEOUT:g}; 0: no limit)")
     speed.add_argument("--cache-dir", type=Path, metavar="DIR", help=f"where to keep the cache (default: {DEFAULT_CACHE_DIR} beside the configuration, else in the current folder)")
     fixing = parser.add_argument_group("fixes")
     fixing.add_argument("--fix", action="store_true", help="apply the safe fixes and report what is left")
@@ -116,6 +120,8 @@ def _settings(args: argparse.Namespace, paths: Sequence[Path]) -> Settings:
         extra = parse_blocking_calls(
             [part for part in args.extend_blocking_calls.split(",") if part.strip()], "--extend-blocking-calls"
         )
+    if args.file_timeout is not None:
+        settings = replace(settings, file_timeout=parse_file_timeout(args.file_timeout, "--file-timeout"))
     return merge(
         settings,
         select=args.select,

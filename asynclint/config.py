@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence
 
 from .codes import RULES
+from .timelimit import DEFAULT_FILE_TIMEOUT
 
 DEFAULT_EXCLUDE: List[str] = [
     ".asynclint_cache",
@@ -58,6 +59,9 @@ class Settings:
     extend_blocking_calls: Dict[str, Optional[str]] = field(default_factory=dict)
     max_chain_depth: Optional[int] = None
     non_blocking_functions: List[str] = field(default_factory=list)
+    # Seconds one file may take to check; None: no limit. Not part of the cache key:
+    # a file that ran out of time is never cached.
+    file_timeout: Optional[float] = DEFAULT_FILE_TIMEOUT
     output_format: str = "text"
     # Relative patterns (exclude, per-file-ignores) are relative to this folder.
     root: Path = field(default_factory=Path.cwd)
@@ -184,6 +188,7 @@ _KEYS = {
     "extend-blocking-calls",
     "max-chain-depth",
     "non-blocking-functions",
+    "file-timeout",
     "output-format",
 }
 
@@ -271,6 +276,8 @@ def settings_from_table(table: Mapping[str, Any], root: Path, source: str) -> Se
         for name in names:
             _check_qualname(name, f"{source}: non-blocking-functions")
         values["non_blocking_functions"] = names
+    if "file-timeout" in table:
+        values["file_timeout"] = parse_file_timeout(table["file-timeout"], f"{source}: file-timeout")
     if "output-format" in table:
         values["output_format"] = parse_output_format(table["output-format"], f"{source}: output-format")
     return Settings(**values)
@@ -328,6 +335,18 @@ def check_selector(code: str, where: str) -> None:
     known = [rule.code for rule in RULES]
     if not _SELECTOR.match(code.upper()) or not any(k.startswith(code.upper()) for k in known):
         raise ConfigError(f"{where}: {code!r} selects no asynclint rule (codes look like AIO100; prefixes like AIO1 work too)")
+
+
+def parse_file_timeout(value: Any, where: str) -> Optional[float]:
+    """Seconds (a positive number), or 0 for no limit (None)."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ConfigError(f"{where} must be a number of seconds, not {value!r}") from None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or value != value:
+        raise ConfigError(f"{where} must be a number of seconds (0 for no limit), not {value!r}")
+    return float(value) or None
 
 
 def merge(settings: Settings, **overrides: Any) -> Settings:

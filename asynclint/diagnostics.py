@@ -117,3 +117,5 @@ class FileResult:
     suppressed: List[Diagnostic] = field(default_factory=list)
     # What the screen (screen.py) learned of the file; None if Python cannot parse it.
     outline: Any = None
+    # The check ran out of time (timelimit.py): a result that depends on the machine's load.
+    timed_out: bool = False

@@ -30,6 +30,7 @@ from .modules import module_name_for
 from .noqa import may_have_noqa
 from .project import ProjectIndex, settle
 from .screen import Screen, Vocabulary, outline_source
+from .timelimit import FileTimeout, time_limit
 from .unused_noqa import unused_noqa
 
 # Fewer files to parse than this are checked in-process: a pool costs more to start.
@@ -72,7 +73,15 @@ def check_file(
             result.diagnostics.append(Diagnostic(display, error.line, error.column, "AIO001", error.reason))
         return result
     module_name, is_package = module_name_for(path)
-    return check_source(source, display, settings, codes, module_name, is_package, project_modules)
+    try:
+        with time_limit(settings.file_timeout):
+            return check_source(source, display, settings, codes, module_name, is_package, project_modules)
+    except FileTimeout:
+        result = FileResult(path=display, timed_out=True)
+        if "AIO001" in codes:
+            reason = f"cannot check file: gave up after {settings.file_timeout:g} s (raise file-timeout to allow more)"
+            result.diagnostics.append(Diagnostic(display, 1, 1, "AIO001", reason))
+        return result
 
 
 def _read_text(path: Path) -> str:

@@ -172,6 +172,7 @@ class _Walker:
         self.caught: List[Optional[List[str]]] = []  # async-body handler types (None: bare)
         self.exit_in_finally = False
         self.await_in_loop = False
+        self.libcst_rejects = False  # Python accepts the file, libcst will not: AIO001
         # Where the walk is.
         self.in_async = False
         self.function: Optional[_Function] = None
@@ -281,6 +282,10 @@ class _Walker:
             targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
             if value is not None:
                 self.bind(targets, value)
+            if kind is ast.AnnAssign and _starts_later(node.target, node):  # type: ignore[attr-defined]
+                # `(x): int` is legal Python, but libcst's grammar has no parenthesised
+                # annotated target, so only libcst can say why the file is not checked.
+                self.libcst_rejects = True
         elif kind is ast.With or kind is ast.AsyncWith:
             for item in node.items:  # type: ignore[attr-defined]
                 if item.optional_vars is not None:
@@ -551,6 +556,8 @@ class _Walker:
             codes.add("AIO203")
         if b"CancelledError" in data:
             codes.add("AIO300")
+        if self.libcst_rejects:
+            codes.add("AIO001")
         # Other names for the same function, as other files may call it.
         key_aliases: Set[Tuple[str, str]] = set()
         for new, old in self.aliases:
@@ -594,6 +601,10 @@ class _Walker:
 
 
 _TRY_STAR = getattr(ast, "TryStar", ast.Try)
+
+
+def _starts_later(inner: ast.AST, outer: ast.AST) -> bool:
+    return (inner.lineno, inner.col_offset) != (outer.lineno, outer.col_offset)  # type: ignore[attr-defined]
 
 
 def _terminal(expr: ast.expr) -> Optional[str]:

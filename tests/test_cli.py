@@ -169,6 +169,8 @@ def test_explicit_config_path(tmp_project, capsys):
         ('select = ["XYZ1"]\n', "select: 'XYZ1' selects no asynclint rule"),
         ("exclude = 3\n", "exclude: must be a list of strings, not 3"),
         ("max-chain-depth = 0\n", "max-chain-depth must be a whole number of at least 1, not 0"),
+        ("file-timeout = -1\n", "file-timeout must be a number of seconds (0 for no limit), not -1"),
+        ('file-timeout = "soon"\n', "file-timeout must be a number of seconds, not 'soon'"),
         ('extend-blocking-calls = ["not a name"]\n', "extend-blocking-calls: 'not a name' is not a qualified name"),
         ("select = [\n", "invalid TOML"),
     ],
