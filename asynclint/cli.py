@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
 from .config import (
@@ -34,6 +35,8 @@ from .explain import UnknownRule, explain
 from .noqa_writer import add_noqa_to_files
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# --fix applies fixes and checks again until none applies, at most this many times.
+MAX_FIX_PASSES = 10
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -165,12 +168,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _show_diff(run, args)
     fixed: List[Diagnostic] = []
     if args.fix:
-        outcome = fix_files(run.diagnostics, unsafe=args.unsafe_fixes)
-        write_fixes(outcome)
-        for path, reason in outcome.refused.items():
-            sys.stderr.write(f"asynclint: warning: {path}: fixes not applied: {reason}\n")
-        fixed = outcome.fixed
-    remaining = _without(run.diagnostics, fixed)
+        run, fixed = _fix_until_stable(run, paths, settings, args, cache_dir)
+    remaining = run.diagnostics
 
     output_format = args.output_format or settings.output_format
     if args.statistics:
@@ -193,9 +192,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return EXIT_CLEAN
 
 
-def _without(diagnostics: Sequence[Diagnostic], fixed: Sequence[Diagnostic]) -> List[Diagnostic]:
-    gone = {id(d) for d in fixed}
-    return [d for d in diagnostics if id(d) not in gone]
+def _fix_until_stable(
+    run: RunResult, paths: Sequence[Path], settings: Settings, args: argparse.Namespace, cache_dir: Optional[Path]
+) -> Tuple[RunResult, List[Diagnostic]]:
+    """Apply fixes and check again until no fix applies: overlapping fixes wait for the
+    next pass, and a fix may move the findings after it. The last pass's findings are
+    the ones reported, at their lines in the fixed files."""
+    fixed: List[Diagnostic] = []
+    refused: Dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="asynclint-fix-") as scratch:
+        # Each pass re-checks only what changed: through the cache, or through a
+        # throw-away one with --no-cache (which keeps the user's cache untouched).
+        passes_cache = cache_dir if cache_dir is not None else Path(scratch)
+        for _ in range(MAX_FIX_PASSES):
+            outcome = fix_files(run.diagnostics, unsafe=args.unsafe_fixes)
+            refused.update(outcome.refused)
+            if not outcome.files:
+                break
+            write_fixes(outcome)
+            fixed.extend(outcome.fixed)
+            run = lint_paths(paths, settings, jobs=args.jobs, cache_dir=passes_cache)
+        else:
+            sys.stderr.write(f"asynclint: warning: fixes still apply after {MAX_FIX_PASSES} passes; run --fix again\n")
+    for path, reason in sorted(refused.items()):
+        sys.stderr.write(f"asynclint: warning: {path}: fixes not applied: {reason}\n")
+    return run, fixed
 
 
 def _show_diff(run: RunResult, args: argparse.Namespace) -> int:

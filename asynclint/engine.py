@@ -27,7 +27,7 @@ from .files import may_be_too_deep, nesting_error
 from .modules import module_name_for
 from .noqa import NoqaMap, is_suppressed, parse_noqa
 from .positions import locate_spans
-from .fixes import FixPlan, newline_of, plan_to_fix, source_lines
+from .fixes import FixPlan, newline_of, plan_to_fix, source_lines, touches_lines
 from .project import settle
 from .rules import ALL_RULES, Rule
 from .semantic import SemanticModel
@@ -256,7 +256,12 @@ def check_module(
     lines = source_lines(context.source) if plans else []
 
     def fix_of(plan: Optional[FixPlan]) -> Optional[Fix]:
-        return plan_to_fix(plan, spans, lines, context.newline) if plan is not None else None
+        if plan is None:
+            return None
+        fix = plan_to_fix(plan, spans, lines, context.newline)
+        # A line with a `# noqa` comment (for any tool) is the author's: --fix leaves it
+        # alone, so the finding must not be counted or shown as fixable either.
+        return None if fix is not None and touches_lines(fix, context.noqa) else fix
 
     for code, node, message, plan in context.reports:
         line, column, end_line, end_column = spans.get(id(node), (1, 1, None, None))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Container, Dict, List, Optional, Sequence, Tuple
 
 from .diagnostics import Diagnostic, Edit, Fix
 from .files import SourceError, decode_source, source_encoding
@@ -209,7 +209,7 @@ def fix_files(diagnostics: Sequence[Diagnostic], unsafe: bool) -> FixOutcome:
             continue
         # A line with a `# noqa` comment is the author's: no fix rewrites it.
         noqa_lines = set(parse_noqa(before))
-        found = [d for d in found if d.fix is not None and not _touches(d.fix, noqa_lines)]
+        found = [d for d in found if d.fix is not None and not touches_lines(d.fix, noqa_lines)]
         chosen, edits = choose_fixes(found, unsafe)
         if not edits:
             continue
@@ -223,7 +223,7 @@ def fix_files(diagnostics: Sequence[Diagnostic], unsafe: bool) -> FixOutcome:
     return outcome
 
 
-def _touches(fix: Fix, lines: "set[int]") -> bool:
+def touches_lines(fix: Fix, lines: Container[int]) -> bool:
     """Whether the fix changes text on one of `lines` (a new line inserted above a
     line, at its column 1, leaves that line as it is)."""
     for edit in fix.edits:

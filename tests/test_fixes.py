@@ -5,6 +5,7 @@ Beside `fixtures/<CODE>/<name>.py` sits the expected result of `--fix`
 """
 from __future__ import annotations
 
+import json
 import difflib
 import shutil
 from pathlib import Path
@@ -116,3 +117,48 @@ def test_fix_never_touches_a_line_with_noqa(tmp_path, capsys):
     main(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", str(target)])
     assert target.read_text() == source
     assert "AIO201" in capsys.readouterr().out
+
+
+def test_a_finding_on_a_line_with_noqa_is_not_called_fixable(tmp_path, capsys):
+    # `# noqa: ASYNC251` silences another tool, not AIO100; --fix leaves the line alone,
+    # so neither the summary nor the JSON report may offer a fix for it.
+    target = tmp_path / "app.py"
+    target.write_text("import time\n\nasync def f():\n    time.sleep(1)  # noqa: ASYNC251\n")
+    assert main(["--isolated", "--no-cache", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert "AIO100" in out and "fixable" not in err, err
+    main(["--isolated", "--no-cache", "--format", "json", str(target)])
+    (finding,) = json.loads(capsys.readouterr().out)
+    assert finding["fix"] == {"available": False, "safety": None}
+
+
+NESTED_HANDLERS = """import asyncio
+import subprocess
+
+
+async def inner():
+    try:
+        await asyncio.sleep(0.3)
+    except asyncio.CancelledError:
+        try:
+            await asyncio.sleep(0.3)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.3)
+    subprocess.run(["ls"])
+"""
+
+
+@pytest.mark.parametrize("cache", [["--no-cache"], []])
+def test_fix_goes_on_until_no_fix_applies_and_reports_lines_of_the_fixed_file(tmp_path, capsys, monkeypatch, cache):
+    # The two AIO300 fixes overlap (the inner handler lies inside the outer one), so
+    # one pass can apply only one of them; the AIO102 below moves down two lines.
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "app.py"
+    target.write_text(NESTED_HANDLERS)
+    assert main(["--isolated", *cache, "--fix", "--unsafe-fixes", "app.py"]) == 1
+    out, err = capsys.readouterr()
+    assert target.read_text().count("raise") == 2
+    assert out.splitlines() == ["app.py:15:5: AIO102 subprocess.run() blocks the event loop; use `await asyncio.create_subprocess_exec(...)`"]
+    assert "2 fixed" in err and "fixable" not in err, err
+    assert main(["--isolated", "--no-cache", "--diff", "--unsafe-fixes", "app.py"]) == 0
+    assert not (tmp_path / ".asynclint_cache").exists() or cache == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -189,3 +190,28 @@ def test_a_sample_of_the_files_not_reported_parse_with_libcst(stdlib_run):
             problems.append(f"{path}: not reported, but libcst rejects it: {error}")
     assert len(sample) >= min(len(quiet), 25)
     assert not problems, "\n".join(problems)
+
+
+# The async-heavy corners of the standard library, where the fixes apply (bench/fix_safety.py
+# does the same over the whole benchmark corpus).
+FIX_FOLDERS = ["asyncio", "test/test_asyncio", "unittest"]
+
+
+def test_fixes_on_a_copy_of_the_stdlib_compile_and_a_second_run_changes_nothing(tmp_path):
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    folders = [name for name in FIX_FOLDERS if (stdlib / name).is_dir()]
+    assert folders
+    for name in folders:
+        shutil.copytree(stdlib / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*.py")}
+    command = [sys.executable, "-m", "asynclint", *ARGS, "--fix", "--unsafe-fixes", *folders]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert first.returncode in (0, 1) and "Traceback" not in first.stderr, first.stderr[-3000:]
+    after = {path: path.read_bytes() for path in tmp_path.rglob("*.py")}
+    changed = [path for path, data in after.items() if before[path] != data]
+    assert changed, "no fix applied: this test no longer tests anything"
+    for path in changed:
+        assert _python_compiles(after[path].decode("utf-8")), path
+    second = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert second.returncode == first.returncode and " fixed)" not in second.stderr, second.stderr[-3000:]
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*.py")} == after
