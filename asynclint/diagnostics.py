@@ -111,7 +111,10 @@ class FileResult:
     # Facts and deferred findings for the whole-project pass (project.py).
     facts: Any = None
     pending: List[Any] = field(default_factory=list)
-    parsed: bool = False
+    parsed: bool = False  # the rules ran over it
+    # It cannot be decoded or parsed: its AIO001 is all there is to know, a cached
+    # result need not be checked again.
+    rejected: bool = False
     apply_noqa: bool = True
     # Findings a `# noqa` silenced: what tells a used noqa comment from an unused one.
     suppressed: List[Diagnostic] = field(default_factory=list)

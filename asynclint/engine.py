@@ -239,7 +239,7 @@ def check_module(
             break
         except RecursionError:
             diagnostic = Diagnostic(context.path, 1, 1, "AIO001", "cannot check file: it is nested too deeply")
-            return FileResult(path=context.path, diagnostics=[diagnostic], errors=errors, noqa=context.noqa)
+            return FileResult(path=context.path, diagnostics=[diagnostic], errors=errors, noqa=context.noqa, rejected=True)
         except Exception as error:
             culprit = _rule_in_traceback(error.__traceback__)
             where = f"rule {culprit.code} ({culprit.info().name})" if culprit else "the engine"
@@ -305,14 +305,14 @@ def check_source(
     # such a file is reported without ever reaching it.
     too_deep = nesting_error(source) if may_be_too_deep(source) else None
     if too_deep is not None:
-        result = FileResult(path=path, apply_noqa=apply_noqa)
+        result = FileResult(path=path, apply_noqa=apply_noqa, rejected=True)
         if "AIO001" in codes:
             result.diagnostics.append(Diagnostic(path, too_deep.line, too_deep.column, "AIO001", too_deep.reason))
         return result
     try:
         module = parse(source)
     except Exception as error:  # libcst raises ParserSyntaxError, and more on odd input
-        result = FileResult(path=path, apply_noqa=apply_noqa)
+        result = FileResult(path=path, apply_noqa=apply_noqa, rejected=True)
         diagnostic = parse_error_diagnostic(path, source, error)
         if "AIO001" in codes and not (apply_noqa and is_suppressed(parse_noqa(source), diagnostic.line, "AIO001")):
             result.diagnostics.append(diagnostic)

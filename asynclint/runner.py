@@ -68,7 +68,7 @@ def check_file(
     try:
         source = decode_source(data) if data is not None else _read_text(path)
     except SourceError as error:
-        result = FileResult(path=display)
+        result = FileResult(path=display, rejected=True)
         if "AIO001" in codes:
             result.diagnostics.append(Diagnostic(display, error.line, error.column, "AIO001", error.reason))
         return result
@@ -239,13 +239,16 @@ def lint_files(
             continue
         digests[path] = content_hash(data[path])
 
+    tried: Set[Path] = set()  # sent to check(): checked, or taken from the cache
+
     def cached(path: Path, need_parse: bool) -> Optional[FileResult]:
         if cache is None or path not in digests:
             return None
         hit = cache.get(str(path), digests[path])
-        return hit if hit is not None and (hit.parsed or not need_parse) else None
+        return hit if hit is not None and (hit.parsed or hit.rejected or not need_parse) else None
 
     def check(paths: List[Path]) -> None:
+        tried.update(paths)
         todo = []
         for path in paths:
             hit = cached(path, need_parse=True)
@@ -284,7 +287,8 @@ def lint_files(
     unused_noqa_on = "AIO900" in settings.enabled_codes()
     needed = []
     for path, result in outlined.items():
-        if result.parsed:
+        if result.parsed or result.rejected:
+            tried.add(path)
             results[path] = result
             run.files_cached += 1
             continue
@@ -300,7 +304,9 @@ def lint_files(
     search = _DemandSearch(project_modules)
     while True:
         wanted = search.needed(r for r in results.values() if r.parsed)
-        more = [p for m in sorted(wanted) for p in paths_of.get(m, []) if p in data and not results[p].parsed]
+        # A module whose file failed (libcst rejects it, a rule crashed) stays missing:
+        # it is tried once, or the search would ask for it again and again.
+        more = [p for m in sorted(wanted) for p in paths_of.get(m, []) if p in data and p not in tried]
         if not more:
             break
         check(more)
