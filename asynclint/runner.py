@@ -302,14 +302,24 @@ def lint_files(
     for path, module in modules_of.items():
         paths_of.setdefault(module, []).append(path)
     search = _DemandSearch(project_modules)
+    fresh = False
     while True:
         wanted = search.needed(r for r in results.values() if r.parsed)
         # A module whose file failed (libcst rejects it, a rule crashed) stays missing:
         # it is tried once, or the search would ask for it again and again.
         more = [p for m in sorted(wanted) for p in paths_of.get(m, []) if p in data and p not in tried]
-        if not more:
+        if more:
+            check(more)
+            fresh = False
+        elif fresh:
             break
-        check(more)
+        else:
+            # Going on from where it stopped, the search may miss a module: a name it
+            # followed before another module was known can lead elsewhere now (through
+            # a star import). A fresh search over everything has the last word, as in
+            # a warm run, which must then find nothing more to parse.
+            search = _DemandSearch(project_modules)
+            fresh = True
 
     # 4: settle and report in a stable order.
     ordered = [results[path] for path in files]
