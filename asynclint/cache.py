@@ -13,7 +13,7 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 from . import __version__
 from .diagnostics import FileResult
@@ -48,22 +48,26 @@ def content_hash(data: bytes) -> str:
 
 
 class Cache:
+    """Per-file results, plus the outcome of the last run as a whole.
+
+    The per-file entries are loaded only when asked for: a run whose files are all as
+    they were last time is answered from the small last-run file alone.
+    """
+
     def __init__(self, folder: Path, key_parts: Iterable[str]) -> None:
         self.folder = folder
         key = content_hash("\0".join([__version__, _code_stamp(), *key_parts]).encode("utf-8", "surrogateescape"))
         self.file = folder / f"v{__version__}" / f"{key}.pickle"
-        self.entries: Dict[str, Tuple[str, FileResult]] = {}
+        self.last_run_file = self.file.with_suffix(".last-run")
+        self._entries: Optional[Dict[str, Tuple[str, FileResult]]] = None
         self.changed = False
-        self._load()
 
-    def _load(self) -> None:
-        try:
-            with open(self.file, "rb") as handle:
-                entries = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
-            return  # no cache yet, or one from another version: start afresh
-        if isinstance(entries, dict):
-            self.entries = entries
+    @property
+    def entries(self) -> Dict[str, Tuple[str, FileResult]]:
+        if self._entries is None:
+            loaded = _read(self.file)
+            self._entries = loaded if isinstance(loaded, dict) else {}
+        return self._entries
 
     def get(self, path: str, digest: str) -> Optional[FileResult]:
         entry = self.entries.get(path)
@@ -77,17 +81,34 @@ class Cache:
         self.entries[path] = (digest, result)
         self.changed = True
 
+    def last_run(self, files_key: str) -> Any:
+        """What `save_last_run` stored, if it was stored for the same files and contents."""
+        stored = _read(self.last_run_file)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == files_key:
+            return stored[1]
+        return None
+
+    def save_last_run(self, files_key: str, outcome: Any) -> None:
+        self._write(self.last_run_file, (files_key, outcome))
+
     def save(self) -> None:
+        """Write the per-file entries if they changed."""
+        if self.changed:
+            self._write(self.file, self.entries)
+
+    def _write(self, target: Path, value: Any) -> None:
         """Write atomically; a cache that cannot be written is silently skipped."""
-        if not self.changed:
-            return
         try:
             self._prepare_folder()
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(self.entries, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.file)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temporary, target)
+            except BaseException:
+                os.unlink(temporary)
+                raise
         except OSError:
             pass
 
@@ -99,3 +120,11 @@ class Cache:
         ignore = self.folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Created by asynclint automatically.\n*\n", encoding="utf-8")
+
+
+def _read(path: Path) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
+        return None  # no cache yet, or one from another version: start afresh

@@ -154,3 +154,30 @@ def test_jobs_do_not_change_the_findings_or_their_order():
         (d.path, d.line, d.column, d.code, d.message) for d in one.diagnostics
     ]
     assert one.diagnostics
+
+
+def test_an_unchanged_run_is_answered_without_loading_the_per_file_entries(tmp_project, tmp_path, monkeypatch):
+    import asynclint.cache
+
+    root = tmp_project(PROJECT)
+    cache = tmp_path / "cache"
+    cold = lint_paths([root / "pkg"], EVERY_RULE, jobs=1, cache_dir=cache)
+    read = []
+    original = asynclint.cache._read
+    monkeypatch.setattr(asynclint.cache, "_read", lambda path: read.append(path.suffix) or original(path))
+    warm = lint_paths([root / "pkg"], EVERY_RULE, jobs=1, cache_dir=cache)
+    assert shown(warm) == shown(cold) and warm.files_checked == cold.files_checked == 5
+    assert read == [".last-run"]
+    # One byte more anywhere, and the per-file entries are needed again.
+    (root / "pkg" / "other.py").write_text(PROJECT["pkg/other.py"] + "\n")
+    edited = lint_paths([root / "pkg"], EVERY_RULE, jobs=1, cache_dir=cache)
+    assert shown(edited) == shown(cold) and read == [".last-run", ".last-run", ".pickle"]
+
+
+def test_the_last_run_is_per_file_set(tmp_project, tmp_path):
+    # The same files as before, but fewer of them: not the last run's outcome.
+    root = tmp_project(PROJECT)
+    cache = tmp_path / "cache"
+    lint_paths([root / "pkg"], EVERY_RULE, jobs=1, cache_dir=cache)
+    alone = lint_paths([root / "pkg" / "app.py", root / "pkg" / "helpers.py"], EVERY_RULE, jobs=1, cache_dir=cache)
+    assert shown(alone) == []
