@@ -164,7 +164,7 @@ def test_an_unchanged_run_is_answered_without_loading_the_per_file_entries(tmp_p
     cold = lint_paths([root / "pkg"], EVERY_RULE, jobs=1, cache_dir=cache)
     read = []
     original = asynclint.cache._read
-    monkeypatch.setattr(asynclint.cache, "_read", lambda path: read.append(path.suffix) or original(path))
+    monkeypatch.setattr(asynclint.cache, "_read", lambda path, load: read.append(path.suffix) or original(path, load))
     warm = lint_paths([root / "pkg"], EVERY_RULE, jobs=1, cache_dir=cache)
     assert shown(warm) == shown(cold) and warm.files_checked == cold.files_checked == 5
     assert read == [".last-run"]
