@@ -156,6 +156,7 @@ class _Walker:
         self.relative_imports: List[str] = []  # local names
         self.from_imports: List[Tuple[str, str, str]] = []  # (local, name, last part of its module)
         self.bound: Set[str] = set()
+        self.stored: Set[str] = set()  # every name something is assigned to, anywhere
         self.attribute_aliases: List[Tuple[str, Call]] = []  # `fetch = api.fetch`  # names an assignment or `with` binds
         self.instances: List[Tuple[str, str]] = []  # (name, class it is made from or annotated as)
         self.star_roots: List[str] = []  # top-level modules (`.` for a relative one)
@@ -244,6 +245,10 @@ class _Walker:
 
     def visit(self, node: ast.AST) -> None:
         kind = type(node)
+        if kind is ast.Name:  # the commonest node: nothing below it
+            if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                self.stored.add(node.id)  # type: ignore[attr-defined]
+            return
         if kind is ast.Call:
             self.visit_call(node, 0)  # type: ignore[arg-type]
             return
@@ -446,12 +451,36 @@ class _Walker:
         for name, made_from in self.instances:
             instances.setdefault(name, set()).add(made_from)
         rebound = self.bound | {local for local, _ in self.imports} | set(self.relative_imports)
+        # Names that only a `from module import name` binds: where the function comes from.
+        imported_only: Dict[str, Set[str]] = {}
+        for local, name, source in self.from_imports:
+            imported_only.setdefault(local, set()).add(f"{source}.{name}" if source else "")
+        bound_otherwise = self.bound | self.defined | {new for new, _ in self.attribute_aliases}
+        bindable = (
+            bound_otherwise
+            | self.stored
+            | {local for local, _ in self.imports}
+            | set(self.relative_imports)
+            | set(aliases)
+        )
+        if self.star_roots:
+            bindable = _EVERY_NAME
+        for local in list(imported_only):
+            if "" in imported_only[local] or local in bound_otherwise or self.star_roots:
+                del imported_only[local]  # `from . import f`, or bound some other way too
 
         def keys_of(call: Call) -> Set[str]:
             _, name, flags, owner = call
             if owner is None:
                 if name in self.defined and name not in rebound and name not in aliases:
                     return {f"{module_name}:{name}"}
+                if name in imported_only:
+                    # `from pkg.api import fetch`: `api.fetch`, not every `fetch` there is.
+                    return imported_only[name]
+                if name not in bindable:
+                    # A parameter, a loop variable, a builtin: the rules resolve such a
+                    # name to no function of the project.
+                    return set()
                 return names(name)
             if flags & _SELF:
                 return {f"{owner}.{name}"}
@@ -601,6 +630,16 @@ class _Walker:
 
 
 _TRY_STAR = getattr(ast, "TryStar", ast.Try)
+
+
+class _EveryName:
+    """Contains every name: after `from module import *`, any name may be bound."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+_EVERY_NAME = _EveryName()
 
 
 def _starts_later(inner: ast.AST, outer: ast.AST) -> bool:

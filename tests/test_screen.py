@@ -127,6 +127,27 @@ def test_a_helper_chain_across_modules_is_followed_by_name():
     assert not screen.needs_check(quiet, frozenset({"AIO110"}))
 
 
+def test_a_bare_call_is_keyed_by_where_its_name_comes_from():
+    vocabulary = Vocabulary(Settings(), ["pkg.api", "pkg.jobs", "pkg.cli", "pkg.star", "pkg.param", "pkg.local"])
+    api = outline_source(b"async def main():\n    pass\n", "pkg.api", vocabulary)
+    jobs = outline_source(b"def main():\n    pass\n", "pkg.jobs", vocabulary)
+    imported = {
+        "pkg.cli": b"from pkg.api import main\n\ndef run():\n    main()\n",
+        "pkg.star": b"from pkg.api import *\n\ndef run():\n    main()\n",
+        "pkg.local": b"from pkg.jobs import main\nif DEBUG:\n    main = lambda: None\n\ndef run():\n    main()\n",
+    }
+    quiet = {
+        "pkg.other": b"from pkg.jobs import main\n\ndef run():\n    main()\n",
+        "pkg.param": b"def run(main):\n    main()\n",
+    }
+    outlines = {name: outline_source(source, name, vocabulary) for name, source in {**imported, **quiet}.items()}
+    screen = Screen([api, jobs, *outlines.values()])
+    for name in imported:  # `api.main` is a coroutine function; a star import or a rebinding may be it
+        assert screen.needs_check(outlines[name], frozenset({"AIO200"})), name
+    for name in quiet:  # `jobs.main` is not, and a parameter is no function of the project
+        assert not screen.needs_check(outlines[name], frozenset({"AIO200"})), name
+
+
 def test_a_file_python_cannot_parse_always_gets_the_full_check():
     assert outline_source(b"def f(:\n", "m", Vocabulary(Settings())) is None
     assert Screen([]).needs_check(None, frozenset())
