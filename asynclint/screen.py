@@ -45,6 +45,7 @@ _BLOCKING_ROOTS = frozenset(
     | {name.split(".")[0] for pair in QUALNAME_ALIASES.items() for name in pair}
     | {"builtins"}
 )
+_ASYNCIO = frozenset({"asyncio"})
 _ASYNC_ROOTS = _BLOCKING_ROOTS | {"asyncio", "anyio", "trio", "threading", "concurrent", "functools"}
 # The last part of a qualified name that canonical_qualname() may rewrite into another
 # (`posixpath.exists` is `os.path.exists`, `requests.session()` makes a `Session`).
@@ -439,6 +440,7 @@ class _Walker:
         # Names that may stand for something of a module the rules know (`time`, `asyncio`).
         known = self._known(own_root, vocabulary.roots)
         known_blocking = self._known(own_root, vocabulary.blocking_roots)
+        known_asyncio = self._known(own_root, _ASYNCIO)
         # Names that may stand for something of the project (a function the index knows).
         project = self._reach(
             self.defined
@@ -531,7 +533,7 @@ class _Walker:
                     codes.update(BLOCKING_CODES)
                 if runs_loop(call):
                     codes.add("AIO401")
-            asyncio_call = in_known(root)
+            asyncio_call = in_known(root, known_asyncio)  # the names below are all asyncio's
             if flags & _DROPPED:
                 if in_project(call):
                     dropped.update(keys_of(call))

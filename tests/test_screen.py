@@ -105,6 +105,33 @@ def test_look_alikes_are_held_back(source):
     assert not BLOCKING_CODES & local_codes(source)
 
 
+@pytest.mark.parametrize(
+    "source, code",
+    [
+        ("import asyncio\ndef f():\n    asyncio.sleep(1)\n", "AIO200"),
+        ("from asyncio import sleep as pause\ndef f():\n    pause(1)\n", "AIO200"),
+        ("import asyncio as aio\nasync def f():\n    aio.get_event_loop()\n", "AIO402"),
+        ("import asyncio\ndef f(c):\n    asyncio.run(c)\n", "AIO202"),
+    ],
+)
+def test_asyncio_calls_reach_the_full_check(source, code):
+    assert code in local_codes(source)
+
+
+@pytest.mark.parametrize(
+    "source, code",
+    [
+        # Another module's sleep, wait or get_event_loop is not asyncio's.
+        ("import time\ndef f():\n    time.sleep(1)\n", "AIO200"),
+        ("import os\ndef f():\n    os.wait()\n", "AIO200"),
+        ("import trio\ndef f():\n    trio.sleep(1)\n", "AIO200"),
+        ("import trio\nasync def f(x):\n    x.get_event_loop()\n", "AIO402"),
+    ],
+)
+def test_calls_of_other_modules_with_asyncio_names_are_held_back(source, code):
+    assert code not in local_codes(source)
+
+
 def test_an_async_def_called_as_a_statement_elsewhere_is_found_through_the_project():
     vocabulary = Vocabulary(Settings(), ["pkg.api", "pkg.cli"])
     api = outline_source(b"async def fetch():\n    pass\n", "pkg.api", vocabulary)
