@@ -457,7 +457,9 @@ class _Walker:
         imported_only: Dict[str, Set[str]] = {}
         for local, name, source in self.from_imports:
             imported_only.setdefault(local, set()).add(f"{source}.{name}" if source else "")
-        bound_otherwise = self.bound | self.defined | {new for new, _ in self.attribute_aliases}
+        attribute_aliased = {new for new, _ in self.attribute_aliases}
+        from_package = {local for local, _, source in self.from_imports if not source}  # `from . import f`
+        bound_otherwise = self.bound | self.defined | attribute_aliased
         bindable = (
             bound_otherwise
             | self.stored
@@ -483,7 +485,14 @@ class _Walker:
                     # A parameter, a loop variable, a builtin: the rules resolve such a
                     # name to no function of the project.
                     return set()
-                return names(name)
+                if self.star_roots or name in aliases or name in attribute_aliased or name in from_package:
+                    return names(name)  # it may stand for a function of another module
+                # Bound here by a def, an import or an assignment of something that is no
+                # function (`f = make()`, `f = s[:n]`): only a def here can be the callee.
+                keys = {f"{module_name}:{name}"} if name in self.defined else set()
+                keys.update(key for local, original, source in self.from_imports if local == name and source
+                            for key in [f"{source}.{original}"])
+                return keys
             if flags & _SELF:
                 return {f"{owner}.{name}"}
             return {f"{made}.{name}" for made in names(owner) | instances.get(owner, set())}

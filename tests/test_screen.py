@@ -155,15 +155,17 @@ def test_a_helper_chain_across_modules_is_followed_by_name():
 
 
 def test_a_bare_call_is_keyed_by_where_its_name_comes_from():
-    vocabulary = Vocabulary(Settings(), ["pkg.api", "pkg.jobs", "pkg.cli", "pkg.star", "pkg.param", "pkg.local"])
+    vocabulary = Vocabulary(Settings(), ["pkg.api", "pkg.jobs", "pkg.cli", "pkg.star", "pkg.rel", "pkg.either", "pkg.other", "pkg.param", "pkg.local"])
     api = outline_source(b"async def main():\n    pass\n", "pkg.api", vocabulary)
     jobs = outline_source(b"def main():\n    pass\n", "pkg.jobs", vocabulary)
     imported = {
         "pkg.cli": b"from pkg.api import main\n\ndef run():\n    main()\n",
         "pkg.star": b"from pkg.api import *\n\ndef run():\n    main()\n",
-        "pkg.local": b"from pkg.jobs import main\nif DEBUG:\n    main = lambda: None\n\ndef run():\n    main()\n",
+        "pkg.rel": b"from . import main\nmain()\n",
+        "pkg.either": b"try:\n    from pkg.api import main\nexcept ImportError:\n    from pkg.jobs import main\nmain()\n",
     }
     quiet = {
+        "pkg.local": b"from pkg.jobs import main\nif DEBUG:\n    main = lambda: None\n\ndef run():\n    main()\n",
         "pkg.other": b"from pkg.jobs import main\n\ndef run():\n    main()\n",
         "pkg.param": b"def run(main):\n    main()\n",
     }
