@@ -103,6 +103,21 @@ class Outline:
     coroutines: FrozenSet[str]  # keys of coroutine functions defined here
     aliases: Tuple[Tuple[str, str], ...]  # (new key, key it stands for)
     owner_aliases: Tuple[Tuple[str, str], ...]  # (`pkg`, `api`): `from .api import *` in `pkg`
+    # False when outlining failed on a bug of ours: the screen then sends every file on.
+    complete: bool = True
+
+
+_INCOMPLETE = Outline(
+    local_codes=frozenset(),
+    async_calls=frozenset(),
+    dropped_calls=frozenset(),
+    handed_over=frozenset(),
+    functions=(),
+    coroutines=frozenset(),
+    aliases=(),
+    owner_aliases=(),
+    complete=False,
+)
 
 
 class Vocabulary:
@@ -132,7 +147,10 @@ def outline_source(data: bytes, module_name: str, vocabulary: Vocabulary) -> Opt
         walker.visit_body(tree.body)
     except RecursionError:
         return None
-    return walker.outline(module_name, vocabulary, data)
+    try:
+        return walker.outline(module_name, vocabulary, data)
+    except Exception:  # a bug of ours must cost speed, never a finding or the run
+        return _INCOMPLETE
 
 
 # -- one walk over the tree ---------------------------------------------------------------
@@ -457,9 +475,11 @@ class _Walker:
         imported_only: Dict[str, Set[str]] = {}
         for local, name, source in self.from_imports:
             imported_only.setdefault(local, set()).add(f"{source}.{name}" if source else "")
-        attribute_aliased = {new for new, _ in self.attribute_aliases}
+        attribute_aliased: Dict[str, List[Call]] = {}
+        for new, reference in self.attribute_aliases:
+            attribute_aliased.setdefault(new, []).append(reference)
         from_package = {local for local, _, source in self.from_imports if not source}  # `from . import f`
-        bound_otherwise = self.bound | self.defined | attribute_aliased
+        bound_otherwise = self.bound | self.defined | set(attribute_aliased)
         bindable = (
             bound_otherwise
             | self.stored
@@ -485,13 +505,16 @@ class _Walker:
                     # A parameter, a loop variable, a builtin: the rules resolve such a
                     # name to no function of the project.
                     return set()
-                if self.star_roots or name in aliases or name in attribute_aliased or name in from_package:
+                if self.star_roots or name in aliases or name in from_package:
                     return names(name)  # it may stand for a function of another module
-                # Bound here by a def, an import or an assignment of something that is no
-                # function (`f = make()`, `f = s[:n]`): only a def here can be the callee.
+                # Bound here by a def, an import, `f = api.fetch` or an assignment of
+                # something that is no function (`f = make()`, `f = s[:n]`).
                 keys = {f"{module_name}:{name}"} if name in self.defined else set()
                 keys.update(key for local, original, source in self.from_imports if local == name and source
                             for key in [f"{source}.{original}"])
+                for reference in attribute_aliased.get(name, ()):
+                    # `f = self.fetch`: what `self.fetch` is keyed by (`f = d[0].fetch`: `fetch`).
+                    keys.update(keys_of(reference) if reference[3] is not None else names(reference[1]))
                 return keys
             if flags & _SELF:
                 return {f"{owner}.{name}"}
@@ -731,6 +754,7 @@ class Screen:
 
     def __init__(self, outlines: Iterable[Outline]) -> None:
         outlines = list(outlines)
+        self.blind = not all(outline.complete for outline in outlines)
         callers: Dict[str, Set[str]] = {}  # key -> keys of plain functions that call it
         aliases: Dict[str, Set[str]] = {}  # key -> other keys for the same thing
         blocking: Set[str] = set()
@@ -776,7 +800,7 @@ class Screen:
 
     def needs_check(self, outline: Optional[Outline], codes: FrozenSet[str]) -> bool:
         """True when the full check of a file with this outline may report something."""
-        if outline is None:
+        if outline is None or self.blind:
             return True
         if not outline.local_codes.isdisjoint(codes):
             return True

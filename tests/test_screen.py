@@ -181,3 +181,29 @@ def test_a_file_python_cannot_parse_always_gets_the_full_check():
     assert outline_source(b"def f(:\n", "m", Vocabulary(Settings())) is None
     assert Screen([]).needs_check(None, frozenset())
 
+
+
+def test_a_bug_in_the_outline_sends_every_file_to_the_full_check(monkeypatch, tmp_path):
+    from asynclint import screen
+
+    original = screen._Walker.outline
+
+    def broken(self, module_name, *args):
+        if module_name == "helpers":  # app.py's outline alone cannot tell poll() blocks
+            raise KeyError("a bug of ours")
+        return original(self, module_name, *args)
+
+    (tmp_path / "app.py").write_text("import helpers\n\nasync def f():\n    helpers.poll()\n")
+    (tmp_path / "helpers.py").write_text("import time\n\ndef poll():\n    time.sleep(1)\n")
+    expected = findings([tmp_path], Settings())
+    assert [code for *_, code, _ in expected] == ["AIO110"]
+    monkeypatch.setattr(screen._Walker, "outline", broken)
+    assert screen.outline_source(b"x = 1\n", "helpers", Vocabulary(Settings())).complete is False
+    assert findings([tmp_path], Settings()) == expected
+
+
+def test_a_name_bound_to_its_own_attribute_is_outlined():
+    # `write = items[0].write` once sent keys_of() round in circles (RecursionError).
+    source = b"def f(items):\n    write = items[0].write\n    write()\n    check = self.check\n    check()\n"
+    outline = outline_source(source, "m", Vocabulary(Settings(), ["m"]))
+    assert outline is not None and outline.complete
