@@ -178,6 +178,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         edited.write_bytes(original)
     row("asynclint --select AIO1 cold", everything, [*asynclint, "--no-cache", "--select", "AIO1", *everything])
+    # What the whole-project pass costs: AIO110 alone (issue 6), and every rule that
+    # looks across modules (AIO110, AIO200, AIO400).
+    row("asynclint cold --ignore AIO110", everything, [*asynclint, "--no-cache", "--ignore", "AIO110", *everything])
+    row(
+        "asynclint cold, no cross-module rules",
+        everything,
+        [*asynclint, "--no-cache", "--ignore", "AIO110,AIO200,AIO400", *everything],
+    )
     row("flake8 --select AIO (plugin)", SUBSET, [str(ours), "-m", "flake8", *flake8_flags, "--select", "AIO", *SUBSET])
     row("asynclint cold, subset", SUBSET, [*asynclint, "--no-cache", *SUBSET])
     if not args.skip_flake8_async:
