@@ -309,6 +309,11 @@ def lint_files(
         else:
             results[path] = result
     check(needed)
+    # A file Python cannot parse but libcst can (syntax newer than the running Python)
+    # has no outline: the screen knew nothing of its functions and may have held back a
+    # file that calls them. Then every file gets the full check.
+    if any(outlined[path].outline is None and results[path].parsed for path in needed if path in outlined):
+        check([path for path in outlined if path not in tried])
     paths_of: Dict[str, List[Path]] = {}
     for path, module in modules_of.items():
         paths_of.setdefault(module, []).append(path)

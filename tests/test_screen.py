@@ -207,3 +207,13 @@ def test_a_name_bound_to_its_own_attribute_is_outlined():
     source = b"def f(items):\n    write = items[0].write\n    write()\n    check = self.check\n    check()\n"
     outline = outline_source(source, "m", Vocabulary(Settings(), ["m"]))
     assert outline is not None and outline.complete
+
+
+def test_a_module_only_libcst_can_parse_does_not_hide_its_callers(tmp_path):
+    # PEP 695 syntax: Python 3.11 cannot parse helpers.py (3.12 can, and then this is
+    # the ordinary path), so it has no outline and the screen cannot know that poll()
+    # blocks; app.py must be checked all the same.
+    (tmp_path / "helpers.py").write_text("import time\n\ndef poll[T](x: T) -> T:\n    time.sleep(1)\n    return x\n")
+    (tmp_path / "app.py").write_text("import helpers\n\nasync def f():\n    helpers.poll(1)\n")
+    found = findings([tmp_path], Settings())
+    assert [(Path(path).name, line, code) for path, line, _, code, _ in found] == [("app.py", 4, "AIO110")]
