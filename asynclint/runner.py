@@ -312,12 +312,15 @@ def lint_files(
     # A file Python cannot parse but libcst can (syntax newer than the running Python)
     # has no outline: the screen knew nothing of its functions and may have held back a
     # file that calls them. Then every file gets the full check.
-    if any(outlined[path].outline is None and results[path].parsed for path in needed if path in outlined):
+    everything_checked = any(outlined[p].outline is None and results[p].parsed for p in needed if p in outlined)
+    if everything_checked:
         check([path for path in outlined if path not in tried])
     paths_of: Dict[str, List[Path]] = {}
     for path, module in modules_of.items():
         paths_of.setdefault(module, []).append(path)
-    search = _DemandSearch(project_modules)
+    # After the fallback above, the screen's names are no guide either.
+    may_be_coroutine_function = (lambda qualname: True) if everything_checked else screen.may_be_coroutine_function
+    search = _DemandSearch(project_modules, may_be_coroutine_function)
     fresh = False
     while True:
         wanted = search.needed(r for r in results.values() if r.parsed)
@@ -334,7 +337,7 @@ def lint_files(
             # followed before another module was known can lead elsewhere now (through
             # a star import). A fresh search over everything has the last word, as in
             # a warm run, which must then find nothing more to parse.
-            search = _DemandSearch(project_modules)
+            search = _DemandSearch(project_modules, may_be_coroutine_function)
             fresh = True
 
     # 4: settle and report in a stable order.
@@ -364,8 +367,11 @@ class _DemandSearch:
     stopped: from the new files' pending findings and the names that were waiting.
     """
 
-    def __init__(self, project_modules: FrozenSet[str]) -> None:
+    def __init__(self, project_modules: FrozenSet[str], may_be_coroutine_function: Callable[[str], bool]) -> None:
         self.project_modules = project_modules
+        # A possible AIO200 whose callee is no coroutine function by any outline needs
+        # no module parsed to be decided: it does not hold.
+        self.may_be_coroutine_function = may_be_coroutine_function
         self.index = ProjectIndex([], Settings(), project_modules)
         self.indexed: Set[int] = set()  # id() of the results already taken in
         self.waiting: Set[str] = set()  # names that led into a module not parsed yet
@@ -380,7 +386,11 @@ class _DemandSearch:
             self.indexed.add(id(result))
             if result.facts is not None:
                 self.index.add(result.facts)
-            queue.extend(pending.qualname for _, _, pending in result.pending)
+            queue.extend(
+                pending.qualname
+                for _, _, pending in result.pending
+                if pending.kind != "coroutine-function" or self.may_be_coroutine_function(pending.qualname)
+            )
         needed: Set[str] = set()
         while queue:
             name = queue.pop()

@@ -16,6 +16,7 @@ scope instead of the right one). tests/test_screen.py compares runs with and wit
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -797,6 +798,16 @@ class Screen:
         self.blocking = _closure(blocking, callers)
         self.looping = _closure(looping, callers)
         self.coroutines = _closure(coroutines, aliases)
+        # The names coroutine functions go by (`fetch` of `api.fetch`, `pkg.api:fetch`).
+        self.coroutine_names = frozenset(re.split(r"[.:]", key)[-1] for key in self.coroutines)
+
+    def may_be_coroutine_function(self, qualname: str) -> bool:
+        """Whether a project callable of this qualified name may be an `async def`.
+
+        Resolving a name through imports, re-exports and star imports keeps its last part,
+        or goes through an alias the outlines record: so an `async def` by that name, or
+        an alias of one, must exist somewhere."""
+        return self.blind or qualname.rsplit(".", 1)[-1] in self.coroutine_names
 
     def needs_check(self, outline: Optional[Outline], codes: FrozenSet[str]) -> bool:
         """True when the full check of a file with this outline may report something."""

@@ -33,6 +33,7 @@ def assert_screen_changes_nothing(paths: List[Path], settings: Settings, monkeyp
     screened = findings(paths, settings)
     with monkeypatch.context() as patch:
         patch.setattr(Screen, "needs_check", lambda self, outline, codes: True)
+        patch.setattr(Screen, "may_be_coroutine_function", lambda self, qualname: True)
         everything = findings(paths, settings)
     assert screened == everything
     return len(everything)
@@ -217,3 +218,30 @@ def test_a_module_only_libcst_can_parse_does_not_hide_its_callers(tmp_path):
     (tmp_path / "app.py").write_text("import helpers\n\nasync def f():\n    helpers.poll(1)\n")
     found = findings([tmp_path], Settings())
     assert [(Path(path).name, line, code) for path, line, _, code, _ in found] == [("app.py", 4, "AIO110")]
+
+
+@pytest.mark.parametrize("is_async", [True, False])
+def test_the_demand_search_parses_a_module_only_for_a_callee_that_may_be_a_coroutine_function(
+    tmp_path, monkeypatch, is_async
+):
+    from asynclint import runner
+
+    parsed: List[str] = []
+    original = runner.check_many
+
+    def recording(paths, *args, **kwargs):
+        parsed.extend(Path(path).name for path in paths)
+        return original(paths, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "check_many", recording)
+    (tmp_path / "helpers.py").write_text(f"{'async ' if is_async else ''}def poll():\n    pass\n")
+    (tmp_path / "app.py").write_text(
+        "import time\nimport helpers\n\nasync def tick():\n    time.sleep(1)\n\ndef start():\n    helpers.poll()\n"
+    )
+    found = [(Path(path).name, line, code) for path, line, _, code, _ in findings([tmp_path], Settings())]
+    if is_async:
+        assert found == [("app.py", 5, "AIO100"), ("app.py", 8, "AIO200")]
+        assert sorted(parsed) == ["app.py", "helpers.py"]
+    else:
+        assert found == [("app.py", 5, "AIO100")]
+        assert parsed == ["app.py"]  # no `async def poll` anywhere: helpers.py is not needed
