@@ -319,8 +319,8 @@ def lint_files(
     for path, module in modules_of.items():
         paths_of.setdefault(module, []).append(path)
     # After the fallback above, the screen's names are no guide either.
-    may_be_coroutine_function = (lambda qualname: True) if everything_checked else screen.may_be_coroutine_function
-    search = _DemandSearch(project_modules, may_be_coroutine_function)
+    may_hold = (lambda kind, qualname: True) if everything_checked else screen.may_hold
+    search = _DemandSearch(project_modules, may_hold)
     fresh = False
     while True:
         wanted = search.needed(r for r in results.values() if r.parsed)
@@ -337,7 +337,7 @@ def lint_files(
             # followed before another module was known can lead elsewhere now (through
             # a star import). A fresh search over everything has the last word, as in
             # a warm run, which must then find nothing more to parse.
-            search = _DemandSearch(project_modules, may_be_coroutine_function)
+            search = _DemandSearch(project_modules, may_hold)
             fresh = True
 
     # 4: settle and report in a stable order.
@@ -367,11 +367,11 @@ class _DemandSearch:
     stopped: from the new files' pending findings and the names that were waiting.
     """
 
-    def __init__(self, project_modules: FrozenSet[str], may_be_coroutine_function: Callable[[str], bool]) -> None:
+    def __init__(self, project_modules: FrozenSet[str], may_hold: Callable[[str, str], bool]) -> None:
         self.project_modules = project_modules
-        # A possible AIO200 whose callee is no coroutine function by any outline needs
-        # no module parsed to be decided: it does not hold.
-        self.may_be_coroutine_function = may_be_coroutine_function
+        # A pending finding that the screen says cannot hold (no outline has a function
+        # by that name that blocks, or is an `async def`) needs no module parsed.
+        self.may_hold = may_hold
         self.index = ProjectIndex([], Settings(), project_modules)
         self.indexed: Set[int] = set()  # id() of the results already taken in
         self.waiting: Set[str] = set()  # names that led into a module not parsed yet
@@ -389,7 +389,7 @@ class _DemandSearch:
             queue.extend(
                 pending.qualname
                 for _, _, pending in result.pending
-                if pending.kind != "coroutine-function" or self.may_be_coroutine_function(pending.qualname)
+                if self.may_hold(pending.kind, pending.qualname)
             )
         needed: Set[str] = set()
         while queue:

@@ -798,16 +798,23 @@ class Screen:
         self.blocking = _closure(blocking, callers)
         self.looping = _closure(looping, callers)
         self.coroutines = _closure(coroutines, aliases)
-        # The names coroutine functions go by (`fetch` of `api.fetch`, `pkg.api:fetch`).
-        self.coroutine_names = frozenset(re.split(r"[.:]", key)[-1] for key in self.coroutines)
+        # The names such functions go by (`fetch` of `api.fetch`, of `pkg.api:fetch`).
+        self.names_by_kind = {
+            "coroutine-function": _last_names(self.coroutines),
+            "blocking": _last_names(self.blocking),
+            "loop-runner": _last_names(self.looping),
+        }
 
-    def may_be_coroutine_function(self, qualname: str) -> bool:
-        """Whether a project callable of this qualified name may be an `async def`.
+    def may_hold(self, kind: str, qualname: str) -> bool:
+        """Whether a pending finding of this kind (diagnostics.Pending) about a project
+        callable of this qualified name may hold.
 
         Resolving a name through imports, re-exports and star imports keeps its last part,
-        or goes through an alias the outlines record: so an `async def` by that name, or
-        an alias of one, must exist somewhere."""
-        return self.blind or qualname.rsplit(".", 1)[-1] in self.coroutine_names
+        or goes through an alias the outlines record: so a function by that name (or an
+        alias of one) that blocks, runs a loop or is an `async def` must exist somewhere.
+        """
+        names = self.names_by_kind.get(kind)
+        return self.blind or names is None or qualname.rsplit(".", 1)[-1] in names
 
     def needs_check(self, outline: Optional[Outline], codes: FrozenSet[str]) -> bool:
         """True when the full check of a file with this outline may report something."""
@@ -820,6 +827,10 @@ class Screen:
         if "AIO200" in codes and not outline.dropped_calls.isdisjoint(self.coroutines):
             return True
         return "AIO400" in codes and not outline.handed_over.isdisjoint(self.looping)
+
+
+def _last_names(keys: Iterable[str]) -> FrozenSet[str]:
+    return frozenset(re.split(r"[.:]", key)[-1] for key in keys)
 
 
 def _closure(start: Set[str], edges: Dict[str, Set[str]]) -> FrozenSet[str]:

@@ -33,7 +33,7 @@ def assert_screen_changes_nothing(paths: List[Path], settings: Settings, monkeyp
     screened = findings(paths, settings)
     with monkeypatch.context() as patch:
         patch.setattr(Screen, "needs_check", lambda self, outline, codes: True)
-        patch.setattr(Screen, "may_be_coroutine_function", lambda self, qualname: True)
+        patch.setattr(Screen, "may_hold", lambda self, kind, qualname: True)
         everything = findings(paths, settings)
     assert screened == everything
     return len(everything)
