@@ -177,7 +177,8 @@ class _Walker:
         self.from_imports: List[Tuple[str, str, str]] = []  # (local, name, last part of its module)
         self.bound: Set[str] = set()
         self.stored: Set[str] = set()  # every name something is assigned to, anywhere
-        self.attribute_aliases: List[Tuple[str, Call]] = []  # `fetch = api.fetch`  # names an assignment or `with` binds
+        self.attribute_aliases: List[Tuple[str, Call]] = []
+        self.attribute_alias_pairs: Set[Tuple[str, str]] = set()  # the `aliases` entries they add  # `fetch = api.fetch`  # names an assignment or `with` binds
         self.instances: List[Tuple[str, str]] = []  # (name, class it is made from or annotated as)
         self.star_roots: List[str] = []  # top-level modules (`.` for a relative one)
         self.star_sources: List[str] = []  # last part of the star-imported modules' names
@@ -433,6 +434,8 @@ class _Walker:
                     self.bindings.append((target.id, root))  # type: ignore[attr-defined]
                 if name is not None and name != target.id:  # type: ignore[attr-defined]
                     self.aliases.append((target.id, name))  # type: ignore[attr-defined]
+                    if type(value) is ast.Attribute:
+                        self.attribute_alias_pairs.add((target.id, name))  # type: ignore[attr-defined]
 
     def visit_try(self, node) -> None:
         self.visit_body(node.body)
@@ -480,6 +483,8 @@ class _Walker:
         for new, reference in self.attribute_aliases:
             attribute_aliased.setdefault(new, []).append(reference)
         from_package = {local for local, _, source in self.from_imports if not source}  # `from . import f`
+        # Aliases other than `f = obj.attr` (keyed through the attribute, below).
+        plain_aliased = {new for new, old in self.aliases if (new, old) not in self.attribute_alias_pairs}
         bound_otherwise = self.bound | self.defined | set(attribute_aliased)
         bindable = (
             bound_otherwise
@@ -506,7 +511,7 @@ class _Walker:
                     # A parameter, a loop variable, a builtin: the rules resolve such a
                     # name to no function of the project.
                     return set()
-                if self.star_roots or name in aliases or name in from_package:
+                if self.star_roots or name in plain_aliased or name in from_package:
                     return names(name)  # it may stand for a function of another module
                 # Bound here by a def, an import, `f = api.fetch` or an assignment of
                 # something that is no function (`f = make()`, `f = s[:n]`).

@@ -245,3 +245,10 @@ def test_the_demand_search_parses_a_module_only_for_a_callee_that_may_be_a_corou
     else:
         assert found == [("app.py", 5, "AIO100")]
         assert parsed == ["app.py"]  # no `async def poll` anywhere: helpers.py is not needed
+
+
+def test_a_name_bound_to_an_attribute_is_keyed_by_the_attribute():
+    source = b"class T:\n    def test(self):\n        check = self.check_match\n        check('a')\n"
+    outline = outline_source(source, "m", Vocabulary(Settings(), ["m"]))
+    assert outline is not None
+    assert outline.dropped_calls == frozenset({"T.check_match"})  # not every `check` there is
