@@ -194,6 +194,7 @@ class _Walker:
         self.caught: List[Optional[List[str]]] = []  # async-body handler types (None: bare)
         self.exit_in_finally = False
         self.await_in_loop = False
+        self.with_in_async = False
         self.libcst_rejects = False  # Python accepts the file, libcst will not: AIO001
         # Where the walk is.
         self.in_async = False
@@ -313,6 +314,8 @@ class _Walker:
                 # annotated target, so only libcst can say why the file is not checked.
                 self.libcst_rejects = True
         elif kind is ast.With or kind is ast.AsyncWith:
+            if self.in_async and kind is ast.With:
+                self.with_in_async = True  # `with suppress(CancelledError):` (AIO300)
             for item in node.items:  # type: ignore[attr-defined]
                 if item.optional_vars is not None:
                     self.bind([item.optional_vars], item.context_expr)
@@ -623,7 +626,8 @@ class _Walker:
             codes.add("AIO302")
         if self.await_in_loop:
             codes.add("AIO203")
-        if b"CancelledError" in data:
+        if b"CancelledError" in data and (self.caught or self.with_in_async):
+            # A handler or a `with` in an async body, where an await can be cancelled.
             codes.add("AIO300")
         if self.libcst_rejects:
             codes.add("AIO001")

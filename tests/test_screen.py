@@ -113,6 +113,8 @@ def test_look_alikes_are_held_back(source):
         ("from asyncio import sleep as pause\ndef f():\n    pause(1)\n", "AIO200"),
         ("import asyncio as aio\nasync def f():\n    aio.get_event_loop()\n", "AIO402"),
         ("import asyncio\ndef f(c):\n    asyncio.run(c)\n", "AIO202"),
+        ("import asyncio\nasync def f():\n    try:\n        await g()\n    except asyncio.CancelledError:\n        pass\n", "AIO300"),
+        ("from asyncio import CancelledError as C\nasync def f():\n    with suppress(C):\n        await g()\n", "AIO300"),
     ],
 )
 def test_asyncio_calls_reach_the_full_check(source, code):
@@ -127,6 +129,8 @@ def test_asyncio_calls_reach_the_full_check(source, code):
         ("import os\ndef f():\n    os.wait()\n", "AIO200"),
         ("import trio\ndef f():\n    trio.sleep(1)\n", "AIO200"),
         ("import trio\nasync def f(x):\n    x.get_event_loop()\n", "AIO402"),
+        # CancelledError caught where nothing can be cancelled: a plain function.
+        ("import asyncio\ndef f(t):\n    try:\n        t.result()\n    except asyncio.CancelledError:\n        pass\n", "AIO300"),
     ],
 )
 def test_calls_of_other_modules_with_asyncio_names_are_held_back(source, code):
