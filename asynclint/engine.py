@@ -274,7 +274,9 @@ def check_module(
         line, column, end_line, end_column = spans.get(id(node), (1, 1, None, None))
         # Interned: a module has many pending findings with the same message and callee,
         # and pickle (to the main process, to the cache) then keeps one copy of each.
-        shared = replace(pending, qualname=sys.intern(pending.qualname), message=sys.intern(pending.message), fix=fix_of(plan))
+        shared = replace(
+            pending, qualname=sys.intern(pending.qualname), message=sys.intern(pending.message), fix=fix_of(plan)
+        )
         result.pending.append((code, (line, column, end_line, end_column), shared))
     result.facts = collector.finish({key: (span.line, span.column) for key, span in spans.items()})
     result.suppressed.extend(collector.silenced)

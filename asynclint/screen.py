@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .config import Settings
 from .files import SourceError, decode_source
@@ -177,8 +177,8 @@ class _Walker:
         self.from_imports: List[Tuple[str, str, str]] = []  # (local, name, last part of its module)
         self.bound: Set[str] = set()
         self.stored: Set[str] = set()  # every name something is assigned to, anywhere
-        self.attribute_aliases: List[Tuple[str, Call]] = []
-        self.attribute_alias_pairs: Set[Tuple[str, str]] = set()  # the `aliases` entries they add  # `fetch = api.fetch`  # names an assignment or `with` binds
+        self.attribute_aliases: List[Tuple[str, Call]] = []  # `fetch = api.fetch`
+        self.attribute_alias_pairs: Set[Tuple[str, str]] = set()  # the `aliases` entries they add
         self.instances: List[Tuple[str, str]] = []  # (name, class it is made from or annotated as)
         self.star_roots: List[str] = []  # top-level modules (`.` for a relative one)
         self.star_sources: List[str] = []  # last part of the star-imported modules' names
@@ -477,54 +477,12 @@ class _Walker:
         instances: Dict[str, Set[str]] = {}
         for name, made_from in self.instances:
             instances.setdefault(name, set()).add(made_from)
-        rebound = self.bound | {local for local, _ in self.imports} | set(self.relative_imports)
-        # Names that only a `from module import name` binds: where the function comes from.
-        imported_only: Dict[str, Set[str]] = {}
-        for local, name, source in self.from_imports:
-            imported_only.setdefault(local, set()).add(f"{source}.{name}" if source else "")
-        attribute_aliased: Dict[str, List[Call]] = {}
-        for new, reference in self.attribute_aliases:
-            attribute_aliased.setdefault(new, []).append(reference)
-        from_package = {local for local, _, source in self.from_imports if not source}  # `from . import f`
-        # Aliases other than `f = obj.attr` (keyed through the attribute, below).
-        plain_aliased = {new for new, old in self.aliases if (new, old) not in self.attribute_alias_pairs}
-        bound_otherwise = self.bound | self.defined | set(attribute_aliased)
-        bindable = (
-            bound_otherwise
-            | self.stored
-            | {local for local, _ in self.imports}
-            | set(self.relative_imports)
-            | set(aliases)
-        )
-        if self.star_roots:
-            bindable = _EVERY_NAME
-        for local in list(imported_only):
-            if "" in imported_only[local] or local in bound_otherwise or self.star_roots:
-                del imported_only[local]  # `from . import f`, or bound some other way too
+        bare = _BareNames(self, module_name, aliases)
 
         def keys_of(call: Call) -> Set[str]:
             _, name, flags, owner = call
             if owner is None:
-                if name in self.defined and name not in rebound and name not in aliases:
-                    return {f"{module_name}:{name}"}
-                if name in imported_only:
-                    # `from pkg.api import fetch`: `api.fetch`, not every `fetch` there is.
-                    return imported_only[name]
-                if name not in bindable:
-                    # A parameter, a loop variable, a builtin: the rules resolve such a
-                    # name to no function of the project.
-                    return set()
-                if self.star_roots or name in plain_aliased or name in from_package:
-                    return names(name)  # it may stand for a function of another module
-                # Bound here by a def, an import, `f = api.fetch` or an assignment of
-                # something that is no function (`f = make()`, `f = s[:n]`).
-                keys = {f"{module_name}:{name}"} if name in self.defined else set()
-                keys.update(key for local, original, source in self.from_imports if local == name and source
-                            for key in [f"{source}.{original}"])
-                for reference in attribute_aliased.get(name, ()):
-                    # `f = self.fetch`: what `self.fetch` is keyed by (`f = d[0].fetch`: `fetch`).
-                    keys.update(keys_of(reference) if reference[3] is not None else names(reference[1]))
-                return keys
+                return bare.keys(name, keys_of)
             if flags & _SELF:
                 return {f"{owner}.{name}"}
             return {f"{made}.{name}" for made in names(owner) | instances.get(owner, set())}
@@ -676,14 +634,56 @@ class _Walker:
 _TRY_STAR = getattr(ast, "TryStar", ast.Try)
 
 
-class _EveryName:
-    """Contains every name: after `from module import *`, any name may be bound."""
+class _BareNames:
+    """The keys of a bare call `f()`, from how the file binds `f`."""
 
-    def __contains__(self, name: object) -> bool:
-        return True
+    def __init__(self, walker: "_Walker", module_name: str, aliases: Dict[str, Set[str]]) -> None:
+        self.module_name = module_name
+        self.aliases = aliases
+        self.defined = walker.defined
+        self.star_import = bool(walker.star_roots)
+        self.from_imports = walker.from_imports
+        self.rebound = walker.bound | {local for local, _ in walker.imports} | set(walker.relative_imports)
+        self.attribute_aliased: Dict[str, List[Call]] = {}
+        for new, reference in walker.attribute_aliases:
+            self.attribute_aliased.setdefault(new, []).append(reference)
+        self.from_package = {local for local, _, source in walker.from_imports if not source}  # `from . import f`
+        # Aliases other than `f = obj.attr` (those are keyed through the attribute).
+        self.plain_aliased = {new for new, old in walker.aliases if (new, old) not in walker.attribute_alias_pairs}
+        bound_otherwise = walker.bound | walker.defined | set(self.attribute_aliased)
+        imported = {local for local, _ in walker.imports} | set(walker.relative_imports)
+        self.bindable = bound_otherwise | walker.stored | imported | set(aliases)
+        # Names that only a `from module import name` binds: where the function comes from.
+        self.imported_only: Dict[str, Set[str]] = {}
+        for local, name, source in walker.from_imports:
+            if source and local not in bound_otherwise and local not in self.from_package:
+                self.imported_only.setdefault(local, set()).add(f"{source}.{name}")
 
-
-_EVERY_NAME = _EveryName()
+    def keys(self, name: str, keys_of: Callable[[Call], Set[str]]) -> Set[str]:
+        if name in self.defined and name not in self.rebound and name not in self.aliases:
+            return {f"{self.module_name}:{name}"}
+        if self.star_import:  # after `from module import *`, any name may be another's
+            return self.aliases.get(name, {name})
+        if name in self.imported_only:
+            # `from pkg.api import fetch`: `api.fetch`, not every `fetch` there is.
+            return self.imported_only[name]
+        if name not in self.bindable:
+            # A parameter, a loop variable, a builtin: the rules resolve such a name to
+            # no function of the project.
+            return set()
+        if name in self.plain_aliased or name in self.from_package:
+            return self.aliases.get(name, {name})  # it may stand for a function of another module
+        # Bound here by a def, an import, `f = api.fetch` or an assignment of something
+        # that is no function (`f = make()`, `f = s[:n]`).
+        keys = {f"{self.module_name}:{name}"} if name in self.defined else set()
+        keys.update(f"{source}.{original}" for local, original, source in self.from_imports if local == name and source)
+        for reference in self.attribute_aliased.get(name, ()):
+            # `f = self.fetch`: what `self.fetch` is keyed by (`f = d[0].fetch`: `fetch`).
+            if reference[3] is not None:
+                keys.update(keys_of(reference))
+            else:
+                keys.update(self.aliases.get(reference[1], {reference[1]}))
+        return keys
 
 
 def _starts_later(inner: ast.AST, outer: ast.AST) -> bool:
