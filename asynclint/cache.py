@@ -1,7 +1,7 @@
 """Per-file results kept between runs, in `.asynclint_cache/`.
 
-An entry is keyed on the file's path and content hash; the file it lives in is keyed on
-everything else a result depends on (asynclint's version, the settings that change
+An entry is keyed on the file's path and content hash, and lives in one of a few shard
+files; the folder of the shards is keyed on everything else a result depends on (asynclint's version, the settings that change
 findings, the set of the project's modules). Findings that depend on other files are
 not cached as findings: they are settled from the cached facts on every run, so editing
 one module updates what others report without re-checking them.
@@ -13,7 +13,7 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Dict, Iterable, Optional, Tuple
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Optional, Set, Tuple
 
 from . import __version__
 from .diagnostics import FileResult
@@ -57,16 +57,21 @@ class Cache:
     def __init__(self, folder: Path, key_parts: Iterable[str]) -> None:
         self.folder = folder
         key = content_hash("\0".join([__version__, _code_stamp(), *key_parts]).encode("utf-8", "surrogateescape"))
-        self.file = folder / f"v{__version__}" / f"{key}.pickle"
-        self.last_run_file = self.file.with_suffix(".last-run")
+        self.shards_folder = folder / f"v{__version__}" / key
+        self.last_run_file = folder / f"v{__version__}" / f"{key}.last-run"
         self._entries: Optional[Dict[str, Tuple[str, FileResult]]] = None
-        self.changed = False
+        self.changed_shards: Set[int] = set()
 
     @property
     def entries(self) -> Dict[str, Tuple[str, FileResult]]:
         if self._entries is None:
-            self._entries = _read(self.file, _load_entries) or {}
+            self._entries = {}
+            for shard in range(SHARDS):
+                self._entries.update(_read(self._shard_file(shard), _load_entries) or {})
         return self._entries
+
+    def _shard_file(self, shard: int) -> Path:
+        return self.shards_folder / f"{shard:02x}.pickle"
 
     def get(self, path: str, digest: str) -> Optional[FileResult]:
         entry = self.entries.get(path)
@@ -78,7 +83,7 @@ class Cache:
         if result.errors or result.timed_out:
             return  # an internal error is ours to fix, a timeout may not happen next time
         self.entries[path] = (digest, result)
-        self.changed = True
+        self.changed_shards.add(_shard_of(path))
 
     def last_run(self, files_key: str) -> Any:
         """What `save_last_run` stored, if it was stored for the same files and contents."""
@@ -91,9 +96,11 @@ class Cache:
         self._write(self.last_run_file, lambda out: pickle.dump((files_key, outcome), out, protocol=PROTOCOL))
 
     def save(self) -> None:
-        """Write the per-file entries if they changed."""
-        if self.changed:
-            self._write(self.file, lambda out: _dump_entries(self.entries, out))
+        """Write the shards whose entries changed (an edit rewrites one of them)."""
+        for shard in sorted(self.changed_shards):
+            entries = {path: entry for path, entry in self.entries.items() if _shard_of(path) == shard}
+            self._write(self._shard_file(shard), lambda out: _dump_entries(entries, out))
+        self.changed_shards.clear()
 
     def _write(self, target: Path, dump: Callable[[BinaryIO], None]) -> None:
         """Write atomically; a cache that cannot be written is silently skipped."""
@@ -122,6 +129,13 @@ class Cache:
 
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+# The entries are kept in this many files, by a hash of the path: a run that re-checks a
+# few files rewrites a few shards, not the whole cache.
+SHARDS = 16
+
+
+def _shard_of(path: str) -> int:
+    return hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=1).digest()[0] % SHARDS
 
 
 def _dump_entries(entries: Dict[str, Tuple[str, FileResult]], out: BinaryIO) -> None:
