@@ -3,7 +3,8 @@
 The limit is a SIGALRM timer: it interrupts Python code (our rules, libcst's visitors
 and metadata) but not a single long call into native code, which only notices it when
 the call returns. Where there is no SIGALRM (Windows) or the check does not run on the
-main thread (signals are delivered there only), there is no limit.
+main thread (signals are delivered there only), there is no limit; nor while another
+timer of the process is running.
 """
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ def can_limit() -> bool:
 @contextmanager
 def time_limit(seconds: Optional[float]) -> Iterator[None]:
     """Raise FileTimeout in the block once `seconds` have passed (None or 0: no limit)."""
-    if not seconds or not can_limit():
+    if not seconds or not can_limit() or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        # No limit, no signals here, or somebody else's timer is running (a test
+        # runner's timeout, say): ours would cancel theirs, so theirs wins.
         yield
         return
 

@@ -752,3 +752,24 @@ def test_a_file_saved_during_the_run_does_not_leave_a_stale_cache(tmp_path):
     # The file on disk never changed: a run without the shim must not report it.
     proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert not [line for line in proc.stdout.splitlines() if "changed.py" in line], proc.stdout
+
+
+def test_the_time_limit_leaves_another_timer_of_the_process_alone():
+    import signal
+
+    from asynclint.timelimit import FileTimeout, time_limit
+
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with time_limit(0.05):
+            time.sleep(0.1)  # ours would have fired here, had it been set
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0  # theirs still runs
+        time.sleep(0.4)
+        assert fired == [True]
+    except FileTimeout:
+        pytest.fail("the limit replaced the process's own timer")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
