@@ -1,15 +1,17 @@
 """A whole run: discover files, check each (cheap before expensive), settle the project.
 
 Order of work, cheapest first:
-1. every file is read and hashed; a cached result for the same content is reused;
+1. every file is read and hashed; when every file is as it was in the last run, that
+   run's outcome is the answer; otherwise a cached result for the same content is reused;
 2. every other file is parsed by Python's own parser and outlined (screen.py): which
    rules may fire in it, which names it calls where other modules matter;
 3. from all outlines, the files where some enabled rule may fire are parsed and checked
    by libcst; so are the modules whose facts a pending finding needs (a helper module
-   that AIO110 must follow), until none is missing. A file Python cannot parse goes to
-   libcst too, to report why as AIO001;
+   that AIO110 must follow), until none is missing, except for pending findings that no
+   outline can confirm. A file Python cannot parse goes to libcst too, to report why as
+   AIO001 (and if libcst can parse it, every file gets the full check);
 4. findings that depend on several modules are settled against the project index.
-Parsing runs in a process pool when there is enough of it.
+Parsing runs in a process pool when there is enough of it; each file has a time limit.
 
 Nothing here imports libcst: a run whose files are all cached never loads it.
 """
