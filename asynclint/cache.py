@@ -1,8 +1,9 @@
 """Per-file results kept between runs, in `.asynclint_cache/`.
 
 An entry is keyed on the file's path and content hash, and lives in one of a few shard
-files; the folder of the shards is keyed on everything else a result depends on (asynclint's version, the settings that change
-findings, the set of the project's modules). Findings that depend on other files are
+files; the folder of the shards is keyed on everything else a result depends on
+(asynclint's version, the settings that change findings, the set of the project's
+modules). Findings that depend on other files are
 not cached as findings: they are settled from the cached facts on every run, so editing
 one module updates what others report without re-checking them.
 """
@@ -97,8 +98,14 @@ class Cache:
 
     def save(self) -> None:
         """Write the shards whose entries changed (an edit rewrites one of them)."""
-        for shard in sorted(self.changed_shards):
-            entries = {path: entry for path, entry in self.entries.items() if _shard_of(path) == shard}
+        if not self.changed_shards:
+            return
+        by_shard: Dict[int, Dict[str, Tuple[str, FileResult]]] = {shard: {} for shard in self.changed_shards}
+        for path, entry in self.entries.items():
+            shard = by_shard.get(_shard_of(path))
+            if shard is not None:
+                shard[path] = entry
+        for shard, entries in sorted(by_shard.items()):
             self._write(self._shard_file(shard), lambda out: _dump_entries(entries, out))
         self.changed_shards.clear()
 

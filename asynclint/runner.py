@@ -314,7 +314,7 @@ def lint_files(
     # A file Python cannot parse but libcst can (syntax newer than the running Python)
     # has no outline: the screen knew nothing of its functions and may have held back a
     # file that calls them. Then every file gets the full check.
-    everything_checked = any(outlined[p].outline is None and results[p].parsed for p in needed if p in outlined)
+    everything_checked = any(outlined[path].outline is None and results[path].parsed for path in needed)
     if everything_checked:
         check([path for path in outlined if path not in tried])
     paths_of: Dict[str, List[Path]] = {}

@@ -456,10 +456,8 @@ class _Walker:
     # interpretation --------------------------------------------------------------------
     def outline(self, module_name: str, vocabulary: Vocabulary, data: bytes) -> Outline:
         aliases = _alias_map(self.aliases)
-
-        def names(name: str) -> Set[str]:
-            return aliases.get(name, {name})
-
+        bare = _BareNames(self, module_name, aliases)
+        names = bare.names
         own_root = module_name.split(".")[0]
         last = module_name.rsplit(".", 1)[-1]
         # Names that may stand for something of a module the rules know (`time`, `asyncio`).
@@ -477,7 +475,6 @@ class _Walker:
         instances: Dict[str, Set[str]] = {}
         for name, made_from in self.instances:
             instances.setdefault(name, set()).add(made_from)
-        bare = _BareNames(self, module_name, aliases)
 
         def keys_of(call: Call) -> Set[str]:
             _, name, flags, owner = call
@@ -642,7 +639,6 @@ class _BareNames:
         self.aliases = aliases
         self.defined = walker.defined
         self.star_import = bool(walker.star_roots)
-        self.from_imports = walker.from_imports
         self.rebound = walker.bound | {local for local, _ in walker.imports} | set(walker.relative_imports)
         self.attribute_aliased: Dict[str, List[Call]] = {}
         for new, reference in walker.attribute_aliases:
@@ -653,17 +649,23 @@ class _BareNames:
         bound_otherwise = walker.bound | walker.defined | set(self.attribute_aliased)
         imported = {local for local, _ in walker.imports} | set(walker.relative_imports)
         self.bindable = bound_otherwise | walker.stored | imported | set(aliases)
-        # Names that only a `from module import name` binds: where the function comes from.
-        self.imported_only: Dict[str, Set[str]] = {}
+        # Where `from module import name` says each name comes from (`api.fetch`) ...
+        self.from_keys: Dict[str, Set[str]] = {}
         for local, name, source in walker.from_imports:
-            if source and local not in bound_otherwise and local not in self.from_package:
-                self.imported_only.setdefault(local, set()).add(f"{source}.{name}")
+            if source:
+                self.from_keys.setdefault(local, set()).add(f"{source}.{name}")
+        # ... and the names that nothing else binds.
+        self.imported_only = {
+            local: keys
+            for local, keys in self.from_keys.items()
+            if local not in bound_otherwise and local not in self.from_package
+        }
 
     def keys(self, name: str, keys_of: Callable[[Call], Set[str]]) -> Set[str]:
         if name in self.defined and name not in self.rebound and name not in self.aliases:
             return {f"{self.module_name}:{name}"}
         if self.star_import:  # after `from module import *`, any name may be another's
-            return self.aliases.get(name, {name})
+            return self.names(name)
         if name in self.imported_only:
             # `from pkg.api import fetch`: `api.fetch`, not every `fetch` there is.
             return self.imported_only[name]
@@ -672,18 +674,22 @@ class _BareNames:
             # no function of the project.
             return set()
         if name in self.plain_aliased or name in self.from_package:
-            return self.aliases.get(name, {name})  # it may stand for a function of another module
+            return self.names(name)  # it may stand for a function of another module
         # Bound here by a def, an import, `f = api.fetch` or an assignment of something
         # that is no function (`f = make()`, `f = s[:n]`).
         keys = {f"{self.module_name}:{name}"} if name in self.defined else set()
-        keys.update(f"{source}.{original}" for local, original, source in self.from_imports if local == name and source)
+        keys.update(self.from_keys.get(name, ()))
         for reference in self.attribute_aliased.get(name, ()):
             # `f = self.fetch`: what `self.fetch` is keyed by (`f = d[0].fetch`: `fetch`).
             if reference[3] is not None:
                 keys.update(keys_of(reference))
             else:
-                keys.update(self.aliases.get(reference[1], {reference[1]}))
+                keys.update(self.names(reference[1]))
         return keys
+
+    def names(self, name: str) -> Set[str]:
+        """The name and every name it may stand for (the walker's aliases)."""
+        return self.aliases.get(name, {name})
 
 
 def _starts_later(inner: ast.AST, outer: ast.AST) -> bool:
