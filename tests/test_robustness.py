@@ -571,8 +571,12 @@ def test_a_file_that_ran_out_of_time_is_not_cached(tmp_path, capsys, monkeypatch
     assert (code, capsys.readouterr().out.split()[1]) == (1, "AIO100")
 
 
-SLOW_WORKER = """
+def worker_shim(marker: str, effect: str) -> str:
+    """A sitecustomize.py that makes libcst's parse do `effect` on files containing
+    `marker`, in worker processes only."""
+    return f"""
 import multiprocessing
+import os
 import time
 
 import libcst
@@ -581,9 +585,9 @@ _parse_module = libcst.parse_module
 
 
 def parse_module(source, *args, **kwargs):
-    # Test shim (tests/test_robustness.py): a worker process takes 60 s on this file.
-    if "SLOW TO CHECK" in source and multiprocessing.parent_process() is not None:
-        time.sleep(60)
+    # Test shim (tests/test_robustness.py).
+    if {marker!r} in source and multiprocessing.parent_process() is not None:
+        {effect}
     return _parse_module(source, *args, **kwargs)
 
 
@@ -591,49 +595,32 @@ libcst.parse_module = parse_module
 """
 
 
-def test_the_time_limit_holds_in_worker_processes(tmp_path):
-    shim = tmp_path / "shim"
-    shim.mkdir()
-    (shim / "sitecustomize.py").write_text(SLOW_WORKER)
+def lint_with_a_worker_shim(tmp_path: Path, shim: str, marked: str, marker: str, args: Sequence[str]):
+    """Twelve good files and one marked with `marker`, linted with `shim` in the workers."""
+    folder = tmp_path / "shim"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(shim)
     project = tmp_path / "project"
     good = [write(project, f"mod_{i:02}.py", BLOCKING) for i in range(12)]
-    slow = write(project, "slow.py", BLOCKING + b"# SLOW TO CHECK\n")
-    pythonpath = os.pathsep.join(filter(None, [str(shim), os.environ.get("PYTHONPATH")]))
-    args = ["--jobs", "2", "--file-timeout", "2"]
+    bad = write(project, marked, BLOCKING + f"# {marker}\n".encode())
+    pythonpath = os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))
     code, findings, err = lint_in_subprocess(project, args=args, env={"PYTHONPATH": pythonpath})
+    return good, bad, code, findings, err
+
+
+def test_the_time_limit_holds_in_worker_processes(tmp_path):
+    shim = worker_shim("SLOW TO CHECK", "time.sleep(60)")
+    args = ["--jobs", "2", "--file-timeout", "2"]
+    good, slow, code, findings, err = lint_with_a_worker_shim(tmp_path, shim, "slow.py", "SLOW TO CHECK", args)
     assert code == 1, err
     assert sorted(codes(findings)) == sorted([f"{slow.name}:1:1: AIO001"] + [f"{path.name}:4:5: AIO100" for path in good])
 
 
-CRASHING_WORKER = """
-import multiprocessing
-import os
-
-import libcst
-
-_parse_module = libcst.parse_module
-
-
-def parse_module(source, *args, **kwargs):
-    # Test shim (tests/test_robustness.py): a worker process dies on this file.
-    if "CRASH THE WORKER" in source and multiprocessing.parent_process() is not None:
-        os._exit(70)
-    return _parse_module(source, *args, **kwargs)
-
-
-libcst.parse_module = parse_module
-"""
-
-
 def test_a_worker_that_dies_does_not_lose_the_other_files(tmp_path):
-    shim = tmp_path / "shim"
-    shim.mkdir()
-    (shim / "sitecustomize.py").write_text(CRASHING_WORKER)
-    project = tmp_path / "project"
-    good = [write(project, f"mod_{i:02}.py", BLOCKING) for i in range(12)]
-    crash = write(project, "crash_me.py", BLOCKING + b"# CRASH THE WORKER\n")
-    pythonpath = os.pathsep.join(filter(None, [str(shim), os.environ.get("PYTHONPATH")]))
-    code, findings, err = lint_in_subprocess(project, args=["--jobs", "2"], env={"PYTHONPATH": pythonpath})
+    shim = worker_shim("CRASH THE WORKER", "os._exit(70)")
+    good, crash, code, findings, err = lint_with_a_worker_shim(
+        tmp_path, shim, "crash_me.py", "CRASH THE WORKER", ["--jobs", "2"]
+    )
     assert code == 2, err
     assert "Traceback" not in err, err
     assert sorted(codes(findings)) == sorted(f"{path.name}:4:5: AIO100" for path in good)
