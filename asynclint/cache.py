@@ -49,10 +49,12 @@ def content_hash(data: bytes) -> str:
 
 
 class Cache:
-    """Per-file results, plus the outcome of the last run as a whole.
+    """Per-file results, plus what the last run as a whole left (incremental.RunState)
+    and the screen it built.
 
-    The per-file entries are loaded only when asked for: a run whose files are all as
-    they were last time is answered from the small last-run file alone.
+    The per-file entries are loaded a shard at a time, when asked for: a run whose files
+    are all as they were last time is answered from the last-run file alone, and an
+    edit that changes nothing for the other files needs the screen besides.
     """
 
     def __init__(self, folder: Path, key_parts: Iterable[str]) -> None:
@@ -60,22 +62,22 @@ class Cache:
         key = content_hash("\0".join([__version__, _code_stamp(), *key_parts]).encode("utf-8", "surrogateescape"))
         self.shards_folder = folder / f"v{__version__}" / key
         self.last_run_file = folder / f"v{__version__}" / f"{key}.last-run"
-        self._entries: Optional[Dict[str, Tuple[str, FileResult]]] = None
+        self.screen_file = folder / f"v{__version__}" / f"{key}.screen"
+        self._shards: Dict[int, Dict[str, Tuple[str, FileResult]]] = {}
         self.changed_shards: Set[int] = set()
 
-    @property
-    def entries(self) -> Dict[str, Tuple[str, FileResult]]:
-        if self._entries is None:
-            self._entries = {}
-            for shard in range(SHARDS):
-                self._entries.update(_read(self._shard_file(shard), _load_entries) or {})
-        return self._entries
+    def _shard(self, shard: int) -> Dict[str, Tuple[str, FileResult]]:
+        """One shard's entries, read when first needed: an edit run reads one or two."""
+        entries = self._shards.get(shard)
+        if entries is None:
+            entries = self._shards[shard] = _read(self._shard_file(shard), _load_entries) or {}
+        return entries
 
     def _shard_file(self, shard: int) -> Path:
         return self.shards_folder / f"{shard:02x}.pickle"
 
     def get(self, path: str, digest: str) -> Optional[FileResult]:
-        entry = self.entries.get(path)
+        entry = self._shard(_shard_of(path)).get(path)
         if entry is not None and entry[0] == digest:
             return entry[1]
         return None
@@ -83,29 +85,35 @@ class Cache:
     def put(self, path: str, digest: str, result: FileResult) -> None:
         if result.errors or result.timed_out:
             return  # an internal error is ours to fix, a timeout may not happen next time
-        self.entries[path] = (digest, result)
-        self.changed_shards.add(_shard_of(path))
+        shard = _shard_of(path)
+        self._shard(shard)[path] = (digest, result)
+        self.changed_shards.add(shard)
 
-    def last_run(self, files_key: str) -> Any:
-        """What `save_last_run` stored, if it was stored for the same files and contents."""
-        stored = _read(self.last_run_file, pickle.load)
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == files_key:
+    def last_run(self) -> Any:
+        """What `save_last_run` stored (incremental.RunState), if anything."""
+        return _read(self.last_run_file, pickle.load)
+
+    def save_last_run(self, state: Any) -> None:
+        self._write(self.last_run_file, lambda out: pickle.dump(state, out, protocol=PROTOCOL))
+
+    def screen(self, screen_id: str) -> Any:
+        """The screen `save_screen` stored under this id, if it is still there.
+
+        It is kept apart from the last run: a run where nothing changed does not need it,
+        and it is the larger part. The id ties it to the last run that saved it.
+        """
+        stored = _read(self.screen_file, pickle.load)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == screen_id:
             return stored[1]
         return None
 
-    def save_last_run(self, files_key: str, outcome: Any) -> None:
-        self._write(self.last_run_file, lambda out: pickle.dump((files_key, outcome), out, protocol=PROTOCOL))
+    def save_screen(self, screen_id: str, screen: Any) -> None:
+        self._write(self.screen_file, lambda out: pickle.dump((screen_id, screen), out, protocol=PROTOCOL))
 
     def save(self) -> None:
         """Write the shards whose entries changed (an edit rewrites one of them)."""
-        if not self.changed_shards:
-            return
-        by_shard: Dict[int, Dict[str, Tuple[str, FileResult]]] = {shard: {} for shard in self.changed_shards}
-        for path, entry in self.entries.items():
-            shard = by_shard.get(_shard_of(path))
-            if shard is not None:
-                shard[path] = entry
-        for shard, entries in sorted(by_shard.items()):
+        for shard in sorted(self.changed_shards):
+            entries = self._shards[shard]
             self._write(self._shard_file(shard), lambda out: _dump_entries(entries, out))
         self.changed_shards.clear()
 

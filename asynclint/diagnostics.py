@@ -122,3 +122,5 @@ class FileResult:
     outline: Any = None
     # The check ran out of time (timelimit.py): a result that depends on the machine's load.
     timed_out: bool = False
+    # A hash of `facts` and `pending` (incremental.contribution_signature).
+    contribution: str = ""

@@ -24,6 +24,7 @@ from .config import Settings
 from .diagnostics import Diagnostic, FileResult, Fix, InternalError, Pending
 from .facts import FactsCollector, in_project
 from .files import may_be_too_deep, nesting_error
+from .incremental import contribution_signature
 from .modules import module_name_for
 from .noqa import NoqaMap, is_suppressed, parse_noqa
 from .positions import locate_spans
@@ -279,6 +280,7 @@ def check_module(
         )
         result.pending.append((code, (line, column, end_line, end_column), shared))
     result.facts = collector.finish({key: (span.line, span.column) for key, span in spans.items()})
+    result.contribution = contribution_signature(result.facts, result.pending)
     result.suppressed.extend(collector.silenced)
     return result
 

@@ -1,6 +1,7 @@
 """Module names from file paths: `src/pkg/api.py` in package `pkg` is `pkg.api`."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Tuple
 
@@ -14,11 +15,19 @@ def module_name_for(path: Path) -> Tuple[str, bool]:
     path = path.absolute()
     stem = path.name.rsplit(".", 1)[0]
     is_package = stem == "__init__"
-    parts = [] if is_package else [stem]
-    folder = path.parent
-    while (folder / "__init__.py").exists() or (folder / "__init__.pyi").exists():
-        parts.append(folder.name)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    return ".".join(reversed(parts)), is_package
+    parts = _package_of(path.parent) if is_package else (*_package_of(path.parent), stem)
+    return ".".join(parts), is_package
+
+
+@lru_cache(maxsize=4096)
+def _package_of(folder: Path) -> Tuple[str, ...]:
+    """The dotted name of the package a folder is, as parts; () if it is no package.
+
+    Remembered per folder: a run over thousands of files asks about the same few
+    hundred folders, and each question is two `stat` calls per folder up the tree.
+    """
+    if not ((folder / "__init__.py").exists() or (folder / "__init__.pyi").exists()):
+        return ()
+    if folder.parent == folder:
+        return (folder.name,)
+    return (*_package_of(folder.parent), folder.name)

@@ -192,6 +192,20 @@ class Settled:
 
     diagnostics: List[Diagnostic] = field(default_factory=list)
     suppressed: List[Diagnostic] = field(default_factory=list)
+    # path -> each pending finding's message if it holds, else None (in `pending` order):
+    # what an edit run reuses when a file's pending findings are the same (incremental.py).
+    outcomes: Dict[str, List[Optional[str]]] = field(default_factory=dict)
+
+    def add(self, result: FileResult, outcomes: Sequence[Optional[str]]) -> None:
+        """The findings of `result.pending` that hold, given each one's outcome."""
+        for (code, (line, column, end_line, end_column), pending), message in zip(result.pending, outcomes):
+            if message is None:
+                continue
+            diagnostic = Diagnostic(result.path, line, column, code, message, end_line, end_column, pending.fix)
+            if result.apply_noqa and is_suppressed(result.noqa, line, code):
+                self.suppressed.append(diagnostic)
+            else:
+                self.diagnostics.append(diagnostic)
 
 
 def settle(
@@ -227,13 +241,8 @@ def settle(
         file_index = index
         if result.pending and result.facts is not None and result.facts.module in ambiguous:
             file_index = ProjectIndex([*shared, result.facts], settings, project_modules)
-        for code, (line, column, end_line, end_column), pending in result.pending:
-            message = file_index.decide(pending)
-            if message is None:
-                continue
-            diagnostic = Diagnostic(result.path, line, column, code, message, end_line, end_column, pending.fix)
-            if result.apply_noqa and is_suppressed(result.noqa, line, code):
-                settled.suppressed.append(diagnostic)
-            else:
-                settled.diagnostics.append(diagnostic)
+        outcomes = [file_index.decide(pending) for _, _, pending in result.pending]
+        if outcomes:
+            settled.outcomes[result.path] = outcomes
+        settled.add(result, outcomes)
     return settled

@@ -2,7 +2,10 @@
 
 Order of work, cheapest first:
 1. every file is read and hashed; when every file is as it was in the last run, that
-   run's outcome is the answer; otherwise a cached result for the same content is reused;
+   run's outcome is the answer. When the changed files give the other files what they
+   gave them last time (same functions, facts and pending findings: incremental.py),
+   those files alone are checked and the rest is the last run's. Otherwise the whole
+   run follows, where a cached result for the same content is reused;
 2. every other file is parsed by Python's own parser and outlined (screen.py): which
    rules may fire in it, which names it calls where other modules matter;
 3. from all outlines, the files where some enabled rule may fire are parsed and checked
@@ -18,6 +21,7 @@ Nothing here imports libcst: a run whose files are all cached never loads it.
 from __future__ import annotations
 
 import os
+import uuid
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -30,7 +34,8 @@ from .diagnostics import Diagnostic, FileResult, InternalError
 from .files import SourceError, decode_source, discover
 from .modules import module_name_for
 from .noqa import may_have_noqa
-from .project import ProjectIndex, settle
+from .incremental import RunState, memo_of, same_contribution
+from .project import ProjectIndex, Settled, settle
 from .screen import Screen, Vocabulary, outline_source
 from .timelimit import FileTimeout, time_limit
 from .unused_noqa import unused_noqa
@@ -240,17 +245,26 @@ def lint_files(
             results[path] = check_file(path, settings, project_modules)  # reports why as AIO001
             continue
         digests[path] = content_hash(data[path])
-    # Every file as it was last time: the last run's outcome stands, and none of the
-    # per-file entries need loading.
-    files_key = None
+    # What the last run left (incremental.py): the answer when no file changed, and
+    # when the changed files give the others what they gave before, the base of an
+    # edit run that checks those files alone.
+    state: Optional[RunState] = None
     if cache is not None and len(digests) == len(files):
-        listing = "\0".join(f"{path}\0{digests[path]}" for path in files)
-        files_key = content_hash(listing.encode("utf-8", "surrogateescape"))
-        last = cache.last_run(files_key)
-        if last is not None:
-            run.diagnostics, run.files_checked = last
+        state = cache.last_run()
+        if not isinstance(state, RunState) or state.files.keys() != {str(path) for path in files}:
+            state = None
+    if state is not None:
+        changed = [path for path in files if state.files[str(path)].digest != digests[path]]
+        if not changed:
+            run.diagnostics = sorted(state.diagnostics(), key=lambda d: d.sort_key)
+            run.files_checked = state.files_checked
             run.files_cached = len(files)
             return run
+        last_screen = cache.screen(state.screen_id) if state.screen_id and len(changed) <= EDIT_RUN_LIMIT else None
+        if last_screen is not None:
+            edit = _EditRun(state, last_screen, settings, project_modules, cache, data, digests)
+            if edit.check(changed, modules_of):
+                return edit.finish(run, len(files))
 
     tried: Set[Path] = set()  # sent to check(): checked, or taken from the cache
 
@@ -355,9 +369,96 @@ def lint_files(
     run.files_checked = len(ordered)
     if cache is not None:
         cache.save()
-        if files_key is not None and not run.errors and not any(result.timed_out for result in ordered):
-            cache.save_last_run(files_key, (run.diagnostics, run.files_checked))
+        if len(digests) == len(files) and not run.errors and not any(result.timed_out for result in ordered):
+            by_path: Dict[str, List[Diagnostic]] = {}
+            for diagnostic in run.diagnostics:
+                by_path.setdefault(diagnostic.path, []).append(diagnostic)
+            memos = {
+                result.path: memo_of(result, digests[path], settled.outcomes.get(result.path, ()), by_path.get(result.path, ()))
+                for path, result in zip(files, ordered)
+            }
+            # After the fallback, or with a blind screen, the screen says nothing an
+            # edit run could go by.
+            screen_id = None
+            if not (everything_checked or screen.blind):
+                screen_id = uuid.uuid4().hex
+                cache.save_screen(screen_id, screen)
+            cache.save_last_run(RunState(memos, run.files_checked, screen_id))
     return run
+
+
+# An edit run takes over the last run's findings for at most this many changed files;
+# with more, the whole run (which reuses every cached result) costs about the same.
+EDIT_RUN_LIMIT = 32
+
+
+class _EditRun:
+    """A run that checks the changed files alone and takes the rest from the last run.
+
+    It holds only while each changed file gives the other files what it gave them in
+    the last run (incremental.same_contribution); `check` says whether that is so.
+    """
+
+    def __init__(
+        self,
+        state: RunState,
+        screen: Screen,
+        settings: Settings,
+        project_modules: FrozenSet[str],
+        cache: Cache,
+        data: Dict[Path, bytes],
+        digests: Dict[Path, str],
+    ) -> None:
+        self.state = state
+        self.screen = screen
+        self.settings = settings
+        self.project_modules = project_modules
+        self.cache = cache
+        self.data = data
+        self.digests = digests
+        self.memos = dict(state.files)
+        self.parsed = 0
+
+    def check(self, changed: Sequence[Path], modules_of: Dict[Path, str]) -> bool:
+        vocabulary = Vocabulary(self.settings, self.project_modules)
+        unused_noqa_on = "AIO900" in self.settings.enabled_codes()
+        for path in changed:
+            memo = self.state.files[str(path)]
+            outline = outline_source(self.data[path], modules_of[path], vocabulary)
+            if outline is None:
+                return False  # Python cannot parse it: the whole run tells why
+            codes = frozenset(self.settings.codes_for(path))
+            result = FileResult(path=str(path), outline=outline)
+            # A file parsed last time is parsed again: its facts may have changed.
+            if (
+                memo.parsed
+                or self.screen.needs_check(outline, codes)
+                or (unused_noqa_on and may_have_noqa(self.data[path]))
+            ):
+                result = check_file(path, self.settings, self.project_modules, self.data[path])
+                result.outline = outline
+                self.parsed += 1
+            if result.errors or result.timed_out or not same_contribution(memo, result):
+                return False
+            own = Settled()
+            own.add(result, memo.outcomes)  # the same pending findings settle the same way
+            diagnostics = [*result.diagnostics, *own.diagnostics]
+            if unused_noqa_on:
+                diagnostics += unused_noqa([result], own, self.settings, {path: self.data[path]})
+            self.memos[str(path)] = memo._replace(digest=self.digests[path], diagnostics=tuple(diagnostics))
+        return True
+
+    def finish(self, run: RunResult, files: int) -> RunResult:
+        state = RunState(self.memos, self.state.files_checked, self.state.screen_id)
+        run.diagnostics = sorted(state.diagnostics(), key=lambda d: d.sort_key)
+        run.files_checked = state.files_checked
+        run.files_parsed = self.parsed
+        run.files_cached = files - self.parsed
+        # The per-file entries stay as they are: reading and rewriting a shard would
+        # cost more than this run's check, and a whole run re-checks a changed file
+        # whose entry is stale, which is one file.
+        self.cache.save_last_run(state)
+        return run
 
 
 class _DemandSearch:

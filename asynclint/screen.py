@@ -22,6 +22,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from .config import Settings
 from .files import SourceError, decode_source
+from .incremental import export_signature
 from .catalog import (
     ASYNCIO_COROUTINE_FUNCTIONS,
     BLOCKING_CALLS,
@@ -106,6 +107,9 @@ class Outline:
     owner_aliases: Tuple[Tuple[str, str], ...]  # (`pkg`, `api`): `from .api import *` in `pkg`
     # False when outlining failed on a bug of ours: the screen then sends every file on.
     complete: bool = True
+    # A hash of the four fields above that other files' screening uses
+    # (incremental.export_signature): an edit that keeps it needs no new screen.
+    export: str = ""
 
 
 _INCOMPLETE = Outline(
@@ -595,15 +599,19 @@ class _Walker:
                 key_aliases.update({(new, old), (f"{last}.{new}", old)})
         for local, name, source in self.from_imports:
             key_aliases.add((f"{last}.{local}", f"{source}.{name}"))
+        coroutines = frozenset(key for name, owner in self.coroutines for key in def_keys(name, owner))
+        aliases = tuple(sorted(key_aliases))
+        owner_aliases = tuple(sorted({(last, source) for source in self.star_sources}))
         return Outline(
             local_codes=frozenset(codes),
             async_calls=frozenset(async_calls),
             dropped_calls=frozenset(dropped),
             handed_over=frozenset(handed),
             functions=tuple(functions),
-            coroutines=frozenset(key for name, owner in self.coroutines for key in def_keys(name, owner)),
-            aliases=tuple(sorted(key_aliases)),
-            owner_aliases=tuple(sorted({(last, source) for source in self.star_sources})),
+            coroutines=coroutines,
+            aliases=aliases,
+            owner_aliases=owner_aliases,
+            export=export_signature(functions, coroutines, aliases, owner_aliases),
         )
 
     def _known(self, own_root: str, roots: FrozenSet[str]) -> Optional[Set[str]]:

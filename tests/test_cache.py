@@ -169,10 +169,15 @@ def test_an_unchanged_run_is_answered_without_loading_the_per_file_entries(tmp_p
     warm = lint_paths([root / "pkg"], EVERY_RULE, jobs=1, cache_dir=cache)
     assert shown(warm) == shown(cold) and warm.files_checked == cold.files_checked == 5
     assert read == [".last-run"]
-    # One byte more anywhere, and the per-file entries are needed again.
+    # An edit that changes nothing for the other files needs the screen too, to tell
+    # whether the edited file needs the full check, but still no per-file entry.
     (root / "pkg" / "other.py").write_text(PROJECT["pkg/other.py"] + "\n")
     edited = lint_paths([root / "pkg"], EVERY_RULE, jobs=1, cache_dir=cache)
-    assert shown(edited) == shown(cold) and read[:2] == [".last-run", ".last-run"] and set(read[2:]) == {".pickle"}
+    assert shown(edited) == shown(cold) and read == [".last-run", ".last-run", ".screen"]
+    # One that does (a function starts to block), and the whole run needs the entries.
+    (root / "pkg" / "helpers.py").write_text("import time\n\n\ndef poll():\n    time.sleep(1)\n")
+    lint_paths([root / "pkg"], EVERY_RULE, jobs=1, cache_dir=cache)
+    assert read[3:5] == [".last-run", ".screen"] and set(read[5:]) == {".pickle"}
 
 
 def test_the_last_run_is_per_file_set(tmp_project, tmp_path):
