@@ -446,8 +446,11 @@ class _Walker:
 
     def visit_try(self, node) -> None:
         self.visit_body(node.body)
+        # AIO300/AIO301 need a `try` body that can be cancelled and a handler that can
+        # end without raising.
+        cancellable = self.in_async and _may_await(node.body)
         for handler in node.handlers:
-            if self.in_async:
+            if cancellable and _may_end_without_raising(handler.body):
                 self.caught.append(None if handler.type is None else _names_in(handler.type))
             if handler.type is not None:
                 self.visit(handler.type)
@@ -727,6 +730,25 @@ def _root(expr: ast.expr) -> Optional[str]:
             return expr.id  # type: ignore[attr-defined]
         else:
             return None
+
+
+_AWAITS = (ast.Await, ast.AsyncWith, ast.AsyncFor)
+_LEAVES = (ast.Return, ast.Break, ast.Continue)
+
+
+def _may_await(body: List[ast.stmt]) -> bool:
+    """Whether statements contain an `await`, `async with` or `async for` (nested
+    functions included: more than the rules count, never less)."""
+    return any(isinstance(node, _AWAITS) for statement in body for node in ast.walk(statement))
+
+
+def _may_end_without_raising(body: List[ast.stmt]) -> bool:
+    """False when a handler surely ends in a `raise`: its last statement raises and
+    nothing in it returns, breaks or continues (rules/_paths.py counts any `raise` as an
+    end that swallows nothing)."""
+    if not body or type(body[-1]) is not ast.Raise:
+        return True
+    return any(isinstance(node, _LEAVES) for statement in body for node in ast.walk(statement))
 
 
 def _may_not_be_a_coroutine(call: ast.Call) -> bool:

@@ -137,6 +137,32 @@ def test_calls_of_other_modules_with_asyncio_names_are_held_back(source, code):
     assert code not in local_codes(source)
 
 
+TRY = "import asyncio\nasync def f(t):\n    try:\n        {body}\n    except {caught}:\n{handler}"
+
+
+@pytest.mark.parametrize(
+    "body, handler, reaches",
+    [
+        ("await t", "        pass\n", True),
+        ("async with t:\n            pass", "        log()\n", True),
+        ("x = [await y for y in t]", "        pass\n", True),
+        # Every path of the handler ends in a raise: nothing is swallowed.
+        ("await t", "        log()\n        raise\n", False),
+        ("await t", "        if t:\n            log()\n        raise RuntimeError() from None\n", False),
+        # ... unless a path leaves before it.
+        ("await t", "        if t:\n            return\n        raise\n", True),
+        ("await t", "        for x in t:\n            break\n        raise\n", True),
+        # Nothing in the try body can be cancelled.
+        ("t.result()", "        pass\n", False),
+    ],
+)
+@pytest.mark.parametrize("caught, code", [("asyncio.CancelledError", "AIO300"), ("BaseException", "AIO301")])
+def test_a_handler_reaches_the_full_check_when_it_may_swallow_a_cancellation(body, handler, reaches, caught, code):
+    source = TRY.format(body=body, caught=caught, handler=handler)
+    compile(source, "<test>", "exec")
+    assert (code in local_codes(source)) == reaches
+
+
 def test_an_async_def_called_as_a_statement_elsewhere_is_found_through_the_project():
     vocabulary = Vocabulary(Settings(), ["pkg.api", "pkg.cli"])
     api = outline_source(b"async def fetch():\n    pass\n", "pkg.api", vocabulary)
