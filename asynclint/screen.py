@@ -196,6 +196,9 @@ class _Walker:
         self.functions: List[_Function] = []
         self.coroutines: List[Tuple[str, Optional[str]]] = []  # (name, class)
         self.caught: List[Optional[List[str]]] = []  # async-body handler types (None: bare)
+        # Names bound to a tuple or list: the names in it (`RETRY = (CancelledError, OSError)`
+        # for `except RETRY:`).
+        self.tuple_members: Dict[str, List[str]] = {}
         self.exit_in_finally = False
         self.await_in_loop = False
         self.with_in_async = False
@@ -430,9 +433,12 @@ class _Walker:
         root = _root(value)
         name = _terminal(value) if type(value) in (ast.Name, ast.Attribute) else None
         made = _terminal(value.func) if type(value) is ast.Call else None  # type: ignore[attr-defined]
+        members = _names_in(value) if type(value) in (ast.Tuple, ast.List) else None
         for target in targets:
             if type(target) is ast.Name:
                 self.bound.add(target.id)  # type: ignore[attr-defined]
+                if members:
+                    self.tuple_members.setdefault(target.id, []).extend(members)  # type: ignore[attr-defined]
                 if made is not None:
                     self.instances.append((target.id, made))  # type: ignore[attr-defined]
                 if type(value) is ast.Attribute:
@@ -582,14 +588,22 @@ class _Walker:
                 )
             )
         for caught in self.caught:
-            if caught is None or any("BaseException" in names(name) for name in caught):
+            if caught is None:
                 codes.add("AIO301")
+                continue
+            caught_names = set()
+            for name in [*caught, *(member for name in caught for member in self.tuple_members.get(name, ()))]:
+                caught_names |= names(name)
+            if "BaseException" in caught_names:
+                codes.add("AIO301")
+            if "CancelledError" in caught_names:
+                codes.add("AIO300")
         if self.exit_in_finally:
             codes.add("AIO302")
         if self.await_in_loop:
             codes.add("AIO203")
-        if b"CancelledError" in data and (self.caught or self.with_in_async):
-            # A handler or a `with` in an async body, where an await can be cancelled.
+        if b"CancelledError" in data and self.with_in_async:
+            # `with suppress(CancelledError):` in an async body, where an await can be cancelled.
             codes.add("AIO300")
         if self.libcst_rejects:
             codes.add("AIO001")

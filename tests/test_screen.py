@@ -12,6 +12,7 @@ from typing import List, Tuple
 
 import pytest
 
+from asynclint import lint_source
 from asynclint.codes import RULES
 from asynclint.config import Settings
 from asynclint.files import discover
@@ -161,6 +162,29 @@ def test_a_handler_reaches_the_full_check_when_it_may_swallow_a_cancellation(bod
     source = TRY.format(body=body, caught=caught, handler=handler)
     compile(source, "<test>", "exec")
     assert (code in local_codes(source)) == reaches
+
+
+@pytest.mark.parametrize(
+    "binding, caught, code",
+    [
+        ("", "(ValueError, asyncio.CancelledError)", "AIO300"),
+        ("", "asyncio.exceptions.CancelledError", "AIO300"),
+        ("from concurrent.futures import CancelledError as Stop\n", "Stop", "AIO300"),
+        ("RETRY = (OSError, asyncio.CancelledError)\n", "RETRY", "AIO300"),
+        ("BROAD = (BaseException,)\n", "BROAD", "AIO301"),
+        ("Broad = BaseException\n", "(Broad, OSError)", "AIO301"),
+    ],
+)
+def test_what_a_handler_catches_is_read_through_its_spellings(binding, caught, code):
+    source = binding + TRY.format(body="await t", caught=caught, handler="        pass\n")
+    assert code in local_codes(source)
+    assert code in {d.code for d in lint_source(source, "x.py")}  # the rule agrees: it fires
+
+
+@pytest.mark.parametrize("caught", ["ValueError", "(OSError, KeyError)", "Exception"])
+def test_a_handler_for_other_errors_is_held_back(caught):
+    source = TRY.format(body="await t", caught=caught, handler="        pass\n") + "x = asyncio.CancelledError\n"
+    assert not {"AIO300", "AIO301"} & local_codes(source)
 
 
 def test_an_async_def_called_as_a_statement_elsewhere_is_found_through_the_project():
