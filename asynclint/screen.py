@@ -162,11 +162,12 @@ def outline_source(data: bytes, module_name: str, vocabulary: Vocabulary) -> Opt
 
 
 class _Function:
-    __slots__ = ("name", "owner", "calls", "class_run")
+    __slots__ = ("name", "owner", "nested", "calls", "class_run")
 
-    def __init__(self, name: str, owner: Optional[str], class_run: bool) -> None:
+    def __init__(self, name: str, owner: Optional[str], nested: bool, class_run: bool) -> None:
         self.name = name
         self.owner = owner  # the class of a method
+        self.nested = nested  # defined in another function's body
         self.calls: List[Call] = []
         self.class_run = class_run  # `def run` directly in a class body (a Thread's run?)
 
@@ -194,7 +195,8 @@ class _Walker:
         self.handovers: List[Tuple[str, Optional[Call]]] = []  # (how, the callable; None if opaque)
         self.decorators: List[str] = []
         self.functions: List[_Function] = []
-        self.coroutines: List[Tuple[str, Optional[str]]] = []  # (name, class)
+        self.coroutines: List[Tuple[str, Optional[str], bool]] = []  # (name, class, nested)
+        self.depth = 0  # how many function bodies the walk is in
         self.caught: List[Optional[List[str]]] = []  # async-body handler types (None: bare)
         # Names bound to a tuple or list: the names in it (`RETRY = (CancelledError, OSError)`
         # for `except RETRY:`).
@@ -232,10 +234,11 @@ class _Walker:
         if node.returns is not None:
             self.visit(node.returns)
         function = None
+        nested = owner is None and self.depth > 0
         if is_async or thread_decorated:
-            self.coroutines.append((node.name, owner))
+            self.coroutines.append((node.name, owner, nested))
         if not is_async:
-            function = _Function(node.name, owner, owner is not None and node.name == "run")
+            function = _Function(node.name, owner, nested, owner is not None and node.name == "run")
             self.functions.append(function)
         saved = (self.in_async, self.function, self.loops, self.finally_blocks, self.class_name, self.method_class, self.self_name)
         if owner is not None:
@@ -244,7 +247,9 @@ class _Walker:
             if self.self_name:
                 self.self_names.add(self.self_name)
         self.in_async, self.function, self.loops, self.finally_blocks, self.class_name = is_async, function, 0, 0, None
+        self.depth += 1
         self.visit_body(node.body)
+        self.depth -= 1
         self.in_async, self.function, self.loops, self.finally_blocks, self.class_name, self.method_class, self.self_name = saved
 
     def visit_arguments(self, args: ast.arguments) -> None:
@@ -524,9 +529,12 @@ class _Walker:
             called = names(call[1])
             return not called.isdisjoint(_LOOP_METHODS) or (not called.isdisjoint(_LOOP_FUNCTIONS) and in_known(call[0]))
 
-        def def_keys(name: str, owner: Optional[str]) -> Tuple[str, ...]:
+        def def_keys(name: str, owner: Optional[str], nested: bool = False) -> Tuple[str, ...]:
             if owner is not None:
                 return (f"{owner}.{name}",)
+            if nested:
+                # A function defined in another's body: no other module can name it.
+                return (f"{module_name}:{name}",)
             return (name, f"{last}.{name}", f"{module_name}:{name}")
 
         codes: Set[str] = set()
@@ -581,7 +589,7 @@ class _Walker:
                     called_keys.update(keys_of(call))
             functions.append(
                 (
-                    def_keys(function.name, function.owner),
+                    def_keys(function.name, function.owner, function.nested),
                     any(blocks(call) for call in function.calls),
                     loops,
                     frozenset(called_keys),
@@ -616,7 +624,7 @@ class _Walker:
                 key_aliases.update({(new, old), (f"{last}.{new}", old)})
         for local, name, source in self.from_imports:
             key_aliases.add((f"{last}.{local}", f"{source}.{name}"))
-        coroutines = frozenset(key for name, owner in self.coroutines for key in def_keys(name, owner))
+        coroutines = frozenset(key for name, owner, nested in self.coroutines for key in def_keys(name, owner, nested))
         aliases = tuple(sorted(key_aliases))
         owner_aliases = tuple(sorted({(last, source) for source in self.star_sources}))
         return Outline(
@@ -664,6 +672,9 @@ class _BareNames:
         self.aliases = aliases
         self.defined = walker.defined
         self.star_import = bool(walker.star_roots)
+        # `from pkg.api import *` brings `api.f`, as functions of `pkg.api` are keyed; a
+        # star import from the package itself (`from . import *`) names no module part.
+        self.star_sources = None if "" in walker.star_sources else set(walker.star_sources)
         self.rebound = walker.bound | {local for local, _ in walker.imports} | set(walker.relative_imports)
         self.attribute_aliased: Dict[str, List[Call]] = {}
         for new, reference in walker.attribute_aliases:
@@ -689,8 +700,14 @@ class _BareNames:
     def keys(self, name: str, keys_of: Callable[[Call], Set[str]]) -> Set[str]:
         if name in self.defined and name not in self.rebound and name not in self.aliases:
             return {f"{self.module_name}:{name}"}
-        if self.star_import:  # after `from module import *`, any name may be another's
-            return self.names(name)
+        if self.star_import:  # after `from module import *`, any name may be that module's
+            if self.star_sources is None:
+                return self.names(name)
+            star_keys = {f"{source}.{other}" for source in self.star_sources for other in self.names(name)}
+            return star_keys | self._local_keys(name, keys_of)
+        return self._local_keys(name, keys_of)
+
+    def _local_keys(self, name: str, keys_of: Callable[[Call], Set[str]]) -> Set[str]:
         if name in self.imported_only:
             # `from pkg.api import fetch`: `api.fetch`, not every `fetch` there is.
             return self.imported_only[name]

@@ -210,16 +210,21 @@ def test_a_helper_chain_across_modules_is_followed_by_name():
 
 
 def test_a_bare_call_is_keyed_by_where_its_name_comes_from():
-    vocabulary = Vocabulary(Settings(), ["pkg.api", "pkg.jobs", "pkg.cli", "pkg.star", "pkg.rel", "pkg.either", "pkg.other", "pkg.param", "pkg.local"])
+    vocabulary = Vocabulary(
+        Settings(),
+        ["pkg.api", "pkg.jobs", "pkg.cli", "pkg.star", "pkg.rel", "pkg.relstar", "pkg.either", "pkg.other", "pkg.param", "pkg.local", "pkg.starjobs"],
+    )
     api = outline_source(b"async def main():\n    pass\n", "pkg.api", vocabulary)
     jobs = outline_source(b"def main():\n    pass\n", "pkg.jobs", vocabulary)
     imported = {
         "pkg.cli": b"from pkg.api import main\n\ndef run():\n    main()\n",
         "pkg.star": b"from pkg.api import *\n\ndef run():\n    main()\n",
         "pkg.rel": b"from . import main\nmain()\n",
+        "pkg.relstar": b"from . import *\nmain()\n",  # which module's names: not known
         "pkg.either": b"try:\n    from pkg.api import main\nexcept ImportError:\n    from pkg.jobs import main\nmain()\n",
     }
     quiet = {
+        "pkg.starjobs": b"from pkg.jobs import *\n\ndef run():\n    main()\n",
         "pkg.local": b"from pkg.jobs import main\nif DEBUG:\n    main = lambda: None\n\ndef run():\n    main()\n",
         "pkg.other": b"from pkg.jobs import main\n\ndef run():\n    main()\n",
         "pkg.param": b"def run(main):\n    main()\n",
@@ -230,6 +235,17 @@ def test_a_bare_call_is_keyed_by_where_its_name_comes_from():
         assert screen.needs_check(outlines[name], frozenset({"AIO200"})), name
     for name in quiet:  # `jobs.main` is not, and a parameter is no function of the project
         assert not screen.needs_check(outlines[name], frozenset({"AIO200"})), name
+
+
+def test_a_function_nested_in_another_is_no_name_for_other_modules():
+    vocabulary = Vocabulary(Settings(), ["pkg.tests", "pkg.user"])
+    tests = b"def test():\n    async def helper():\n        pass\n    helper()\n"
+    user = b"from . import *\n\ndef run():\n    helper()\n"  # any name may be another module's
+    outlines = [outline_source(tests, "pkg.tests", vocabulary), outline_source(user, "pkg.user", vocabulary)]
+    screen = Screen(outlines)
+    assert screen.needs_check(outlines[0], frozenset({"AIO200"}))  # its own module calls it
+    assert not screen.needs_check(outlines[1], frozenset({"AIO200"}))
+    assert "AIO200" in {d.code for d in lint_source(tests.decode(), "tests.py")}
 
 
 def test_a_file_python_cannot_parse_always_gets_the_full_check():
