@@ -103,20 +103,31 @@ def outline_file(path: Path, data: bytes, module: str, vocabulary: Vocabulary) -
 
 
 def outline_many(
-    paths: Sequence[Path], data: Dict[Path, bytes], modules: Dict[Path, str], vocabulary: Vocabulary, jobs: int
+    paths: Sequence[Path],
+    data: Dict[Path, bytes],
+    modules: Dict[Path, str],
+    vocabulary: Vocabulary,
+    jobs: int,
+    workers: Optional["Workers"] = None,
 ) -> List[FileResult]:
     """Outline files, in a process pool when there are enough; results in `paths` order."""
     work = [(path, data[path], modules[path]) for path in paths]
     if jobs <= 1 or len(paths) < POOL_THRESHOLD * 4:
         return _outline_batch(work, vocabulary)
     batches = [work[i : i + OUTLINE_BATCH] for i in range(0, len(work), OUTLINE_BATCH)]
+    own = workers is None
+    workers = workers or Workers(jobs, Settings(), frozenset())
     try:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_outline_batch, batch, vocabulary) for batch in batches]
-            return [result for future in futures for result in future.result()]
+        pool = workers.pool()
+        futures = [pool.submit(_outline_batch, batch, vocabulary) for batch in batches]
+        return [result for future in futures for result in future.result()]
     except (BrokenProcessPool, *_NO_POOL):
         # A pool that cannot start or dies: the screen is cheap enough to run here.
+        workers.discard()
         return _outline_batch(work, vocabulary)
+    finally:
+        if own:
+            workers.close()
 
 
 def _outline_batch(batch: List[Tuple[Path, bytes, str]], vocabulary: Vocabulary) -> List[FileResult]:
@@ -141,6 +152,37 @@ def _check_in_worker(path: Path, data: Optional[bytes]) -> FileResult:
     return check_file(path, _worker_settings, _worker_modules, data)
 
 
+class Workers:
+    """The process pool of a run, started when first needed and kept for the next batch:
+    the outlines, the files the screen picks, each round of the demand search. A worker
+    imports libcst once, not once per batch."""
+
+    def __init__(self, jobs: int, settings: Settings, project_modules: FrozenSet[str]) -> None:
+        self.jobs = jobs
+        self.settings = settings
+        self.project_modules = project_modules
+        self._pool: Optional[ProcessPoolExecutor] = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        """The pool; raises one of _NO_POOL where processes cannot be made."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, initializer=_init_worker, initargs=(self.settings, self.project_modules)
+            )
+        return self._pool
+
+    def discard(self) -> None:
+        """Drop a pool that broke (a worker died); the next batch starts a new one."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
 def check_many(
     paths: Sequence[Path],
     settings: Settings,
@@ -148,6 +190,7 @@ def check_many(
     jobs: int,
     data: Dict[Path, bytes],
     progress: Optional[Progress] = None,
+    workers: Optional[Workers] = None,
 ) -> List[FileResult]:
     """Check files, in a process pool when there are enough; results in `paths` order."""
     if jobs <= 1 or len(paths) < POOL_THRESHOLD:
@@ -155,20 +198,24 @@ def check_many(
     # Largest files first, so that one big file does not finish last on its own.
     order = sorted(range(len(paths)), key=lambda i: -len(data.get(paths[i], b"")))
     by_index: Dict[int, FileResult] = {}
+    own = workers is None
+    workers = workers or Workers(jobs, settings, project_modules)
     try:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings, project_modules))
+        pool = workers.pool()
     except _NO_POOL:
         return _check_here(paths, settings, project_modules, data, progress)
     try:
-        with pool:
-            futures = {pool.submit(_check_in_worker, paths[i], data.get(paths[i])): i for i in order}
-            for done, future in enumerate(_completed(futures), start=1):
-                index = futures[future]
-                by_index[index] = _result_or_crash(future, paths[index])
-                if progress:
-                    progress(done, len(paths))
+        futures = {pool.submit(_check_in_worker, paths[i], data.get(paths[i])): i for i in order}
+        for done, future in enumerate(_completed(futures), start=1):
+            index = futures[future]
+            by_index[index] = _result_or_crash(future, paths[index])
+            if progress:
+                progress(done, len(paths))
     except BrokenProcessPool:
-        pass  # a worker died: whatever it did not finish is retried below, one by one
+        workers.discard()  # a worker died: whatever it did not finish is retried below, one by one
+    finally:
+        if own:
+            workers.close()
     for index, path in enumerate(paths):
         if index not in by_index:
             by_index[index] = _check_isolated(path, settings, project_modules, data.get(path))
@@ -266,6 +313,7 @@ def lint_files(
             if edit.check(changed, modules_of):
                 return edit.finish(run, len(files))
 
+    workers = Workers(jobs, settings, project_modules)
     tried: Set[Path] = set()  # sent to check(): checked, or taken from the cache
 
     def cached(path: Path, need_parse: bool) -> Optional[FileResult]:
@@ -284,7 +332,7 @@ def lint_files(
                 run.files_cached += 1
             else:
                 todo.append(path)
-        for path, result in zip(todo, check_many(todo, settings, project_modules, jobs, data, progress)):
+        for path, result in zip(todo, check_many(todo, settings, project_modules, jobs, data, progress, workers)):
             result.outline = outlined[path].outline if path in outlined else None
             results[path] = result
             run.files_parsed += 1
@@ -302,7 +350,7 @@ def lint_files(
             unknown.append(path)
     if unknown:
         vocabulary = Vocabulary(settings, project_modules)
-        for path, result in zip(unknown, outline_many(unknown, data, modules_of, vocabulary, jobs)):
+        for path, result in zip(unknown, outline_many(unknown, data, modules_of, vocabulary, jobs, workers)):
             outlined[path] = result
             if cache is not None and result.outline is not None:
                 cache.put(str(path), digests[path], result)
@@ -355,6 +403,7 @@ def lint_files(
             # a warm run, which must then find nothing more to parse.
             search = _DemandSearch(project_modules, may_hold)
             fresh = True
+    workers.close()
 
     # 4: settle and report in a stable order.
     ordered = [results[path] for path in files]

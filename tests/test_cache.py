@@ -199,3 +199,26 @@ def test_an_edit_rewrites_only_the_shard_of_the_edited_file(tmp_project, tmp_pat
     lint_paths([root / "pkg"], EVERY_RULE, jobs=1, cache_dir=cache)
     changed = [path for path in cache.rglob("*.pickle") if shards.get(path) != path.read_bytes()]
     assert len(changed) == 1, changed
+
+
+def test_one_process_pool_serves_the_whole_run(tmp_project, monkeypatch):
+    # Outlines, the files the screen picks, and the demand search's rounds share one
+    # pool: each new pool forks the (by then large) main process and imports libcst again.
+    started = []
+
+    class Counting(runner.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", Counting)
+    files = {"pkg/__init__.py": ""}
+    for i in range(40):  # enough to outline in the pool, and to check there
+        files[f"pkg/mod_{i:02}.py"] = f"import time\nfrom pkg import helpers_{i % 10:02}\n\n\nasync def f():\n    time.sleep(1)\n    helpers_{i % 10:02}.poll()\n"
+    for i in range(10):  # parsed by the demand search, in a round of their own
+        files[f"pkg/helpers_{i:02}.py"] = "import os\n\n\ndef poll():\n    os.system('true')\n"
+    root = tmp_project(files)
+    run = lint_paths([root / "pkg"], EVERY_RULE, jobs=2)
+    assert sorted({d.code for d in run.diagnostics}) == ["AIO100", "AIO110"]
+    assert run.files_parsed == 50
+    assert started == [1]
