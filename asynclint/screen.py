@@ -183,6 +183,11 @@ class _Walker:
         self.bound: Set[str] = set()
         self.stored: Set[str] = set()  # every name something is assigned to, anywhere
         self.attribute_aliases: List[Tuple[str, Call]] = []  # `fetch = api.fetch`
+        # The aliases made outside any function body (or to a `global` name): the only
+        # ones other modules can use.
+        self.outer_aliases: Set[Tuple[str, str]] = set()
+        self.outer_attribute_aliases: Set[str] = set()
+        self.global_names: Set[str] = set()  # declared `global` in some function
         self.attribute_alias_pairs: Set[Tuple[str, str]] = set()  # the `aliases` entries they add
         self.instances: List[Tuple[str, str]] = []  # (name, class it is made from or annotated as)
         self.star_roots: List[str] = []  # top-level modules (`.` for a relative one)
@@ -286,6 +291,9 @@ class _Walker:
         if kind is ast.Call:
             self.visit_call(node, 0)  # type: ignore[arg-type]
             return
+        if kind is ast.Global:
+            self.global_names.update(node.names)  # type: ignore[attr-defined]
+            return
         if kind is ast.Expr:
             value = node.value  # type: ignore[attr-defined]
             if type(value) is ast.Call:
@@ -309,7 +317,7 @@ class _Walker:
                 top = alias.name.split(".")[0]
                 if alias.asname:
                     self.imports.append((alias.asname, top))
-                    self.aliases.append((alias.asname, alias.name.rsplit(".", 1)[-1]))
+                    self.alias(alias.asname, alias.name.rsplit(".", 1)[-1])
                 else:
                     self.imports.append((top, top))
             return
@@ -432,7 +440,7 @@ class _Walker:
             else:
                 self.imports.append((local, top))
             if alias.asname and alias.asname != alias.name:
-                self.aliases.append((alias.asname, alias.name))
+                self.alias(alias.asname, alias.name)
 
     def bind(self, targets: Iterable[ast.expr], value: ast.expr) -> None:
         root = _root(value)
@@ -448,12 +456,19 @@ class _Walker:
                     self.instances.append((target.id, made))  # type: ignore[attr-defined]
                 if type(value) is ast.Attribute:
                     self.attribute_aliases.append((target.id, self.reference(value, value.attr, 0)))  # type: ignore[attr-defined]
+                    if self.depth == 0:
+                        self.outer_attribute_aliases.add(target.id)  # type: ignore[attr-defined]
                 if root is not None:
                     self.bindings.append((target.id, root))  # type: ignore[attr-defined]
                 if name is not None and name != target.id:  # type: ignore[attr-defined]
-                    self.aliases.append((target.id, name))  # type: ignore[attr-defined]
+                    self.alias(target.id, name)  # type: ignore[attr-defined]
                     if type(value) is ast.Attribute:
                         self.attribute_alias_pairs.add((target.id, name))  # type: ignore[attr-defined]
+
+    def alias(self, new: str, old: str) -> None:
+        self.aliases.append((new, old))
+        if self.depth == 0:
+            self.outer_aliases.add((new, old))
 
     def visit_try(self, node) -> None:
         self.visit_body(node.body)
@@ -615,11 +630,16 @@ class _Walker:
             codes.add("AIO300")
         if self.libcst_rejects:
             codes.add("AIO001")
-        # Other names for the same function, as other files may call it.
+        # Other names for the same function, as other files may call it. A name bound in
+        # a function body is that function's alone: `cls = self.__class__` in one file
+        # and `i = j` in another once chained unrelated names project-wide.
         key_aliases: Set[Tuple[str, str]] = set()
         for new, old in self.aliases:
-            key_aliases.update({(new, old), (f"{last}.{new}", old)})
+            if (new, old) in self.outer_aliases or new in self.global_names:
+                key_aliases.update({(new, old), (f"{last}.{new}", old)})
         for new, reference in self.attribute_aliases:
+            if new not in self.outer_attribute_aliases and new not in self.global_names:
+                continue
             for old in keys_of(reference):
                 key_aliases.update({(new, old), (f"{last}.{new}", old)})
         for local, name, source in self.from_imports:

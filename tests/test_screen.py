@@ -322,3 +322,28 @@ def test_a_name_bound_to_an_attribute_is_keyed_by_the_attribute():
     outline = outline_source(source, "m", Vocabulary(Settings(), ["m"]))
     assert outline is not None
     assert outline.dropped_calls == frozenset({"T.check_match"})  # not every `check` there is
+
+
+def test_a_name_bound_in_a_function_body_is_no_alias_for_other_modules():
+    vocabulary = Vocabulary(Settings(), ["pkg.one", "pkg.two", "pkg.three"])
+    one = outline_source(b"import time\ndef helper():\n    time.sleep(1)\n", "pkg.one", vocabulary)
+    two = outline_source(b"from pkg.one import helper\ndef run():\n    poll = helper\n    poll()\n", "pkg.two", vocabulary)
+    three_source = b"from . import *\nasync def main():\n    poll()\n"  # any name may be another's
+    three = outline_source(three_source, "pkg.three", vocabulary)
+    assert not Screen([one, two, three]).needs_check(three, frozenset({"AIO110"}))
+    # The same alias made at module level is one.
+    two_outer = outline_source(b"from pkg.one import helper\npoll = helper\n", "pkg.two", vocabulary)
+    assert Screen([one, two_outer, three]).needs_check(three, frozenset({"AIO110"}))
+
+
+def test_a_global_bound_in_a_function_body_is_an_alias_for_other_modules(tmp_path, monkeypatch):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "one.py").write_text(
+        "import time\n\n\ndef _impl():\n    time.sleep(1)\n\n\ndef setup():\n    global fetch\n    fetch = _impl\n"
+    )
+    (tmp_path / "pkg" / "app.py").write_text("from . import *\n\n\nasync def main():\n    fetch()\n")
+    vocabulary = Vocabulary(Settings(), ["pkg.one", "pkg.app"])
+    outlines = [outline_source((tmp_path / "pkg" / name).read_bytes(), f"pkg.{name[:-3]}", vocabulary) for name in ("one.py", "app.py")]
+    assert Screen(outlines).needs_check(outlines[1], frozenset({"AIO110"}))
+    assert_screen_changes_nothing([tmp_path / "pkg"], Settings(), monkeypatch)
