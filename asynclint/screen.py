@@ -514,7 +514,10 @@ class _Walker:
             if owner is None:
                 return bare.keys(name, keys_of)
             if flags & _SELF:
-                return {f"{owner}.{name}"}
+                # The rules resolve `self.m` to this module's class and its own method
+                # only: another module's class of the same name (redis has a sync and an
+                # async `Connection`) is not it.
+                return {f"{module_name}:{owner}.{name}"}
             return {f"{made}.{name}" for made in names(owner) | instances.get(owner, set())}
 
         def in_known(root: Optional[str], names: Optional[Set[str]] = known) -> bool:
@@ -546,7 +549,7 @@ class _Walker:
 
         def def_keys(name: str, owner: Optional[str], nested: bool = False) -> Tuple[str, ...]:
             if owner is not None:
-                return (f"{owner}.{name}",)
+                return (f"{owner}.{name}", f"{module_name}:{owner}.{name}")
             if nested:
                 # A function defined in another's body: no other module can name it.
                 return (f"{module_name}:{name}",)

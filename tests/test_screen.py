@@ -321,7 +321,27 @@ def test_a_name_bound_to_an_attribute_is_keyed_by_the_attribute():
     source = b"class T:\n    def test(self):\n        check = self.check_match\n        check('a')\n"
     outline = outline_source(source, "m", Vocabulary(Settings(), ["m"]))
     assert outline is not None
-    assert outline.dropped_calls == frozenset({"T.check_match"})  # not every `check` there is
+    assert outline.dropped_calls == frozenset({"m:T.check_match"})  # not every `check` there is
+
+
+def test_a_method_called_on_self_is_this_modules_classs():
+    # redis has a sync and an async class of the same name: `self.connect()` in the sync
+    # one is no coroutine, whatever the async one's `connect` is.
+    vocabulary = Vocabulary(Settings(), ["redis.connection", "redis.asyncio.connection"])
+    sync = b"class Connection:\n    def connect(self):\n        pass\n\n    def reset(self):\n        self.connect()\n"
+    asynchronous = b"class Connection:\n    async def connect(self):\n        pass\n\n    def reset(self):\n        self.connect()\n"
+    outlines = [
+        outline_source(sync, "redis.connection", vocabulary),
+        outline_source(asynchronous, "redis.asyncio.connection", vocabulary),
+    ]
+    screen = Screen(outlines)
+    assert not screen.needs_check(outlines[0], frozenset({"AIO200"}))
+    assert screen.needs_check(outlines[1], frozenset({"AIO200"}))
+    assert "AIO200" in {d.code for d in lint_source(asynchronous.decode(), "connection.py")}
+    # Another module's call through an instance still finds the async one by class name.
+    user_source = b"from redis.asyncio.connection import Connection\n\ndef f(c: Connection):\n    c.connect()\n"
+    user = outline_source(user_source, "app", vocabulary)
+    assert Screen([*outlines, user]).needs_check(user, frozenset({"AIO200"}))
 
 
 def test_a_name_bound_in_a_function_body_is_no_alias_for_other_modules():
