@@ -206,6 +206,8 @@ class _Walker:
         # Names bound to a tuple or list: the names in it (`RETRY = (CancelledError, OSError)`
         # for `except RETRY:`).
         self.tuple_members: Dict[str, List[str]] = {}
+        # Index in `calls` -> ("name", `f`) for `run(f)`, ("call", `f`) for `run(f(...))`.
+        self.entry_arguments: Dict[int, Tuple[str, Optional[str]]] = {}
         self.exit_in_finally = False
         self.await_in_loop = False
         self.with_in_async = False
@@ -372,8 +374,11 @@ class _Walker:
         if name is not None:
             if self.in_async:
                 flags |= _IN_ASYNC
-            if _may_not_be_a_coroutine(node):
+            argument = _entry_argument(node)
+            if argument is not None:
                 flags |= _HAS_ARGS
+                if argument[1] is not None:
+                    self.entry_arguments[len(self.calls)] = argument  # checked once names are known
             if any(keyword.arg == "loop" for keyword in node.keywords):
                 flags |= _LOOP_KEYWORD
             call = self.reference(func, name, flags)
@@ -558,7 +563,21 @@ class _Walker:
         codes: Set[str] = set()
         async_calls: Set[str] = set()
         dropped: Set[str] = set()
-        for call in self.calls:
+        # A name the rules may resolve to a function: imported, defined, or bound to
+        # another name; not a parameter or a call's result (`coro = main()`).
+        resolvable = self.defined | {local for local, _ in self.imports} | set(self.relative_imports)
+        resolvable |= {new for new, _ in self.aliases} | {new for new, _ in self.attribute_aliases}
+
+        def may_be_rejected(index: int) -> bool:
+            """Whether an entry point's first argument may be what AIO202 reports."""
+            kind, argument = self.entry_arguments.get(index, ("other", None))
+            if kind == "name":
+                return bool(self.star_roots) or argument in resolvable
+            if kind == "call":  # only `gather(...)` and `wait(...)` are futures it rejects
+                return not names(argument).isdisjoint(_REJECTED_FUTURES)  # type: ignore[arg-type]
+            return True
+
+        for index, call in enumerate(self.calls):
             root, name, flags, _ = call
             called = names(name)
             if flags & _IN_ASYNC:
@@ -578,8 +597,10 @@ class _Walker:
                     codes.add("AIO201")
                 if asyncio_call and not called.isdisjoint(_ASYNCIO_COROUTINES):
                     codes.add("AIO200")
-            if flags & _HAS_ARGS and (
-                not called.isdisjoint(_LOOP_ENTRY_POINTS) or (asyncio_call and not called.isdisjoint(_ENTRY_POINTS))
+            if (
+                flags & _HAS_ARGS
+                and (not called.isdisjoint(_LOOP_ENTRY_POINTS) or (asyncio_call and not called.isdisjoint(_ENTRY_POINTS)))
+                and may_be_rejected(index)
             ):
                 codes.add("AIO202")
             if asyncio_call and (
@@ -805,9 +826,15 @@ def _may_end_without_raising(body: List[ast.stmt]) -> bool:
     return any(isinstance(node, _LEAVES) for statement in body for node in ast.walk(statement))
 
 
-def _may_not_be_a_coroutine(call: ast.Call) -> bool:
-    """Whether an entry point's first argument may be what AIO202 rejects: a function
-    itself, a lambda, a `gather(...)`/`wait(...)` future (not a call of anything else)."""
+_REJECTED_FUTURES = frozenset({"gather", "wait"})
+
+
+def _entry_argument(call: ast.Call) -> Optional[Tuple[str, Optional[str]]]:
+    """If an entry point's first argument may be what AIO202 rejects (a function itself,
+    a lambda, a `gather(...)`/`wait(...)` future), what it is: ("name", `f`) for `f`,
+    ("call", `f`) for `f(...)` (whether `f` is `gather` depends on the file's aliases),
+    or ("other", None); None when it surely is a coroutine or there is none.
+    """
     first = None
     for arg in call.args:
         if type(arg) is not ast.Starred:
@@ -819,10 +846,16 @@ def _may_not_be_a_coroutine(call: ast.Call) -> bool:
                 first = keyword.value
                 break
     if first is None:
-        return False
-    if type(first) is ast.Call:
-        return type(first.func) is ast.Name or _terminal(first.func) in ("gather", "wait")  # type: ignore[attr-defined]
-    return type(first) in (ast.Name, ast.Attribute, ast.Lambda)
+        return None
+    kind = type(first)
+    if kind is ast.Call:
+        func = first.func  # type: ignore[attr-defined]
+        if type(func) is ast.Name:
+            return ("call", func.id)  # type: ignore[attr-defined]
+        return ("other", None) if _terminal(func) in _REJECTED_FUTURES else None
+    if kind is ast.Name:
+        return ("name", first.id)  # type: ignore[attr-defined]
+    return ("other", None) if kind in (ast.Attribute, ast.Lambda) else None
 
 
 def _names_in(expr: ast.expr) -> List[str]:

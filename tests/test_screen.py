@@ -113,7 +113,12 @@ def test_look_alikes_are_held_back(source):
         ("import asyncio\ndef f():\n    asyncio.sleep(1)\n", "AIO200"),
         ("from asyncio import sleep as pause\ndef f():\n    pause(1)\n", "AIO200"),
         ("import asyncio as aio\nasync def f():\n    aio.get_event_loop()\n", "AIO402"),
-        ("import asyncio\ndef f(c):\n    asyncio.run(c)\n", "AIO202"),
+        ("import asyncio\nasync def main():\n    pass\ndef f():\n    asyncio.run(main)\n", "AIO202"),
+        ("from app import main\ndef f(loop):\n    loop.run_until_complete(main)\n", "AIO202"),
+        ("import asyncio\nfrom asyncio import gather as g\ndef f(loop):\n    loop.run_until_complete(g(a(), b()))\n", "AIO202"),
+        ("import asyncio\ndef f(loop):\n    loop.run_until_complete(asyncio.wait(ts))\n", "AIO202"),
+        ("import asyncio\ndef f(loop):\n    loop.create_task(lambda: 1)\n", "AIO202"),
+        ("import asyncio\nclass C:\n    def f(self, loop):\n        loop.run_until_complete(self.main)\n", "AIO202"),
         ("import asyncio\nasync def f():\n    try:\n        await g()\n    except asyncio.CancelledError:\n        pass\n", "AIO300"),
         ("from asyncio import CancelledError as C\nasync def f():\n    with suppress(C):\n        await g()\n", "AIO300"),
     ],
@@ -130,6 +135,11 @@ def test_asyncio_calls_reach_the_full_check(source, code):
         ("import os\ndef f():\n    os.wait()\n", "AIO200"),
         ("import trio\ndef f():\n    trio.sleep(1)\n", "AIO200"),
         ("import trio\nasync def f(x):\n    x.get_event_loop()\n", "AIO402"),
+        # An entry point given a parameter, a call's result or a call of a coroutine
+        # function: the rules resolve none of them to a function or a future.
+        ("import asyncio\ndef f(c):\n    asyncio.run(c)\n", "AIO202"),
+        ("import asyncio\ndef f(loop):\n    coro = make()\n    loop.run_until_complete(coro)\n", "AIO202"),
+        ("import asyncio\nasync def main():\n    pass\ndef f(loop):\n    loop.run_until_complete(main())\n", "AIO202"),
         # CancelledError caught where nothing can be cancelled: a plain function.
         ("import asyncio\ndef f(t):\n    try:\n        t.result()\n    except asyncio.CancelledError:\n        pass\n", "AIO300"),
     ],
