@@ -198,7 +198,7 @@ class _Walker:
         self.bindings: List[Tuple[str, str]] = []  # (name, root of what it is bound to)
         self.aliases: List[Tuple[str, str]] = []
         self.handovers: List[Tuple[str, Optional[Call]]] = []  # (how, the callable; None if opaque)
-        self.decorators: List[str] = []
+        self.decorators: List[Tuple[Optional[str], str]] = []  # (root, name): `asyncio.coroutine`
         self.functions: List[_Function] = []
         self.coroutines: List[Tuple[str, Optional[str], bool]] = []  # (name, class, nested)
         self.depth = 0  # how many function bodies the walk is in
@@ -235,7 +235,7 @@ class _Walker:
             target = decorator.func if type(decorator) is ast.Call else decorator
             name = _terminal(target)
             if name is not None:
-                self.decorators.append(name)
+                self.decorators.append((_root(target), name))
                 thread_decorated = thread_decorated or name in _TO_THREAD_DECORATORS
         self.visit_arguments(node.args)
         if node.returns is not None:
@@ -607,7 +607,8 @@ class _Walker:
                 "get_event_loop" in called or (flags & _LOOP_KEYWORD and not called.isdisjoint(LOOP_ARGUMENT_REMOVED))
             ):
                 codes.add("AIO402")
-        if any("coroutine" in names(name) for name in self.decorators):
+        if any("coroutine" in names(name) and in_known(root, known_asyncio) for root, name in self.decorators):
+            # `@asyncio.coroutine`; not `@types.coroutine` or tornado's `@gen.coroutine`.
             codes.add("AIO402")
         handed: Set[str] = set()
         for how, target in self.handovers:

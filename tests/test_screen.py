@@ -377,3 +377,20 @@ def test_a_global_bound_in_a_function_body_is_an_alias_for_other_modules(tmp_pat
     outlines = [outline_source((tmp_path / "pkg" / name).read_bytes(), f"pkg.{name[:-3]}", vocabulary) for name in ("one.py", "app.py")]
     assert Screen(outlines).needs_check(outlines[1], frozenset({"AIO110"}))
     assert_screen_changes_nothing([tmp_path / "pkg"], Settings(), monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "source, reaches",
+    [
+        ("import asyncio\n@asyncio.coroutine\ndef f():\n    yield\n", True),
+        ("from asyncio import coroutine\n@coroutine\ndef f():\n    yield\n", True),
+        ("import asyncio\nco = asyncio.coroutine\n@co\ndef f():\n    yield\n", True),
+        ("import asyncio as aio\n@aio.coroutine\ndef f():\n    yield\n", True),
+        # Other libraries' coroutine decorators are not deprecated asyncio API.
+        ("import types\n@types.coroutine\ndef f():\n    yield\n", False),
+        ("from tornado import gen\n@gen.coroutine\ndef f():\n    yield\n", False),
+    ],
+)
+def test_only_asyncios_coroutine_decorator_reaches_the_full_check(source, reaches):
+    assert ("AIO402" in local_codes(source)) == reaches
+    assert ("AIO402" in {d.code for d in lint_source(source, "x.py")}) == reaches
