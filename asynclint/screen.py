@@ -614,7 +614,11 @@ class _Walker:
         for how, target in self.handovers:
             if names(how).isdisjoint(_HANDOVERS):
                 continue
-            if not names(target[1]).isdisjoint(_LOOP_METHODS | _LOOP_FUNCTIONS):
+            # A loop's bound method (`target=loop.run_forever`), or asyncio's, anyio's or
+            # trio's `run` itself; another `run` may be a project function that runs one.
+            if not names(target[1]).isdisjoint(_LOOP_METHODS) or (
+                not names(target[1]).isdisjoint(_LOOP_FUNCTIONS) and in_known(target[0])
+            ):
                 codes.add("AIO400")
             elif in_project(target):
                 handed.update(keys_of(target))

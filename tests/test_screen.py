@@ -394,3 +394,19 @@ def test_a_global_bound_in_a_function_body_is_an_alias_for_other_modules(tmp_pat
 def test_only_asyncios_coroutine_decorator_reaches_the_full_check(source, reaches):
     assert ("AIO402" in local_codes(source)) == reaches
     assert ("AIO402" in {d.code for d in lint_source(source, "x.py")}) == reaches
+
+
+@pytest.mark.parametrize(
+    "source, reaches",
+    [
+        ("import asyncio, threading\nthreading.Thread(target=asyncio.run, args=(m(),)).start()\n", True),
+        ("from asyncio import run\nimport threading\nthreading.Thread(target=run).start()\n", True),
+        ("import threading\nclass C:\n    def go(self, loop):\n        threading.Thread(target=loop.run_forever).start()\n", True),
+        ("import trio\ndef f(executor):\n    executor.submit(trio.run, main)\n", True),
+        # A function of the module called `run` is judged by what it does (the screen's
+        # project pass), not by its name.
+        ("import threading\ndef f():\n    def run():\n        pass\n    threading.Thread(target=run).start()\n", False),
+    ],
+)
+def test_a_loop_runner_handed_to_a_thread_reaches_the_full_check(source, reaches):
+    assert ("AIO400" in local_codes(source)) == reaches
