@@ -173,8 +173,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     edited = folder / "site" / "aiohttp" / "client.py"
     original = edited.read_bytes()
     try:
+        # An edit that changes nothing other files depend on: the edited file alone is checked.
         edited.write_bytes(original + b"\n# edited by the benchmark\n")
         row("asynclint one file edited", everything, [*asynclint, f"--cache-dir={cache}", *everything])
+        # One that does (a new function): the whole run, from the cached results.
+        edited.write_bytes(original + b"\n\ndef _added_by_the_benchmark():\n    pass\n")
+        row("asynclint one function added", everything, [*asynclint, f"--cache-dir={cache}", *everything])
     finally:
         edited.write_bytes(original)
     row("asynclint --select AIO1 cold", everything, [*asynclint, "--no-cache", "--select", "AIO1", *everything])
