@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 from typing import Any, ClassVar, Dict, Iterator, Optional, Sequence, Tuple, Type
 
 from . import __version__
@@ -22,8 +23,9 @@ class AsyncLintPlugin:
     extend_blocking_calls: ClassVar[Dict[str, Optional[str]]] = {}
 
     def __init__(self, tree: ast.AST, filename: str, lines: Sequence[str]) -> None:
-        # `tree` is requested only because flake8 classifies plugins by their
-        # parameters; the engine parses with libcst, which keeps what ast drops.
+        # The engine parses with libcst, which keeps what ast drops; flake8's tree serves
+        # the screen, which says whether that is needed at all.
+        self.tree = tree
         self.filename = filename
         self.lines = lines
 
@@ -67,5 +69,20 @@ class AsyncLintPlugin:
             extend_blocking_calls=dict(self.extend_blocking_calls),
         )
         source = "".join(self.lines)
+        if not self._may_report(source, settings):
+            return
         for diagnostic in check_single_module(source, self.filename, settings, apply_noqa=False):
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
+
+    def _may_report(self, source: str, settings: Any) -> bool:
+        """The command's screen (screen.py) on a project of this one module: False when
+        no rule can fire here, and libcst need not parse the file."""
+        from .modules import module_name_for
+        from .screen import Screen, Vocabulary, outline_tree
+
+        if not isinstance(self.tree, ast.Module):
+            return True
+        module = module_name_for(Path(self.filename))[0] if Path(self.filename).suffix in (".py", ".pyi") else "__main__"
+        data = source.encode("utf-8", "surrogatepass")
+        outline = outline_tree(self.tree, module, Vocabulary(settings, [module]), data)
+        return outline is None or Screen([outline]).needs_check(outline, settings.codes_for(Path(self.filename)))

@@ -147,6 +147,12 @@ def outline_source(data: bytes, module_name: str, vocabulary: Vocabulary) -> Opt
         tree = ast.parse(decode_source(data))
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
+    return outline_tree(tree, module_name, vocabulary, data)
+
+
+def outline_tree(tree: ast.Module, module_name: str, vocabulary: Vocabulary, data: bytes) -> Optional[Outline]:
+    """The outline of a module Python has parsed (the flake8 plugin gets the tree from
+    flake8); `data` is its source, as bytes."""
     walker = _Walker()
     try:
         walker.visit_body(tree.body)

@@ -54,3 +54,45 @@ def test_plugin_yields_aio001_when_libcst_fails():
     plugin = AsyncLintPlugin(tree=None, filename="x.py", lines=["def f(:\n", "    pass\n"])
     results = list(plugin.run())
     assert [(line, message.split()[0]) for line, _, message, _ in results] == [(1, "AIO001")]
+
+
+def plugin_findings(path: Path, screened: bool, monkeypatch) -> list:
+    import ast
+
+    from asynclint.flake8_plugin import AsyncLintPlugin
+
+    source = path.read_text(encoding="utf-8")
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        tree = None  # flake8 reports E999 itself and runs no plugin
+    if tree is None:
+        return []
+    with monkeypatch.context() as patch:
+        if not screened:
+            patch.setattr(AsyncLintPlugin, "_may_report", lambda self, source, settings: True)
+        plugin = AsyncLintPlugin(tree, str(path), source.splitlines(keepends=True))
+        return [(line, column, message) for line, column, message, _ in plugin.run()]
+
+
+def test_the_plugins_screen_changes_no_finding(monkeypatch):
+    import sysconfig
+
+    paths = sorted(FIXTURES.rglob("*.py")) + sorted((Path(sysconfig.get_paths()["stdlib"]) / "asyncio").glob("*.py"))
+    skipped = 0
+    for path in paths:
+        try:
+            path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        everything = plugin_findings(path, False, monkeypatch)
+        assert plugin_findings(path, True, monkeypatch) == everything, path
+        with monkeypatch.context() as patch:
+            from asynclint.flake8_plugin import AsyncLintPlugin
+
+            calls = []
+            original = AsyncLintPlugin._may_report
+            patch.setattr(AsyncLintPlugin, "_may_report", lambda self, *a: calls.append(original(self, *a)) or calls[-1])
+            plugin_findings(path, True, monkeypatch)
+        skipped += calls == [False]
+    assert skipped > 20  # files libcst never sees
