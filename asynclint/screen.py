@@ -195,7 +195,9 @@ class _Walker:
         self.outer_attribute_aliases: Set[str] = set()
         self.global_names: Set[str] = set()  # declared `global` in some function
         self.attribute_alias_pairs: Set[Tuple[str, str]] = set()  # the `aliases` entries they add
-        self.instances: List[Tuple[str, str]] = []  # (name, class it is made from or annotated as)
+        # (name, class it is made from or annotated as, how the class is named: see _class_reference)
+        self.instances: List[Tuple[str, str, Optional[Tuple[str, str]]]] = []
+        self.module_imports: Dict[str, Set[str]] = {}  # `import a.b as m`: m -> {"b"}
         self.star_roots: List[str] = []  # top-level modules (`.` for a relative one)
         self.star_sources: List[str] = []  # last part of the star-imported modules' names
         self.defined: Set[str] = set()  # names of every def and class
@@ -277,7 +279,7 @@ class _Walker:
                     self.bindings.append((arg.arg, root))
                     annotated = _terminal(arg.annotation)
                     if annotated is not None:
-                        self.instances.append((arg.arg, annotated))
+                        self.instances.append((arg.arg, annotated, _class_reference(arg.annotation)))
 
     def visit_class(self, node: ast.ClassDef) -> None:
         self.defined.add(node.name)
@@ -326,8 +328,10 @@ class _Walker:
                 if alias.asname:
                     self.imports.append((alias.asname, top))
                     self.alias(alias.asname, alias.name.rsplit(".", 1)[-1])
+                    self.module_imports.setdefault(alias.asname, set()).add(alias.name.rsplit(".", 1)[-1])
                 else:
                     self.imports.append((top, top))
+                    self.module_imports.setdefault(top, set()).add(top)
             return
         elif kind is ast.ImportFrom:
             self.visit_import_from(node)  # type: ignore[arg-type]
@@ -457,6 +461,7 @@ class _Walker:
         root = _root(value)
         name = _terminal(value) if type(value) in (ast.Name, ast.Attribute) else None
         made = _terminal(value.func) if type(value) is ast.Call else None  # type: ignore[attr-defined]
+        made_as = _class_reference(value.func) if made is not None else None  # type: ignore[attr-defined]
         members = _names_in(value) if type(value) in (ast.Tuple, ast.List) else None
         for target in targets:
             if type(target) is ast.Name:
@@ -464,7 +469,7 @@ class _Walker:
                 if members:
                     self.tuple_members.setdefault(target.id, []).extend(members)  # type: ignore[attr-defined]
                 if made is not None:
-                    self.instances.append((target.id, made))  # type: ignore[attr-defined]
+                    self.instances.append((target.id, made, made_as))  # type: ignore[attr-defined]
                 if type(value) is ast.Attribute:
                     self.attribute_aliases.append((target.id, self.reference(value, value.attr, 0)))  # type: ignore[attr-defined]
                     if self.depth == 0:
@@ -516,9 +521,9 @@ class _Walker:
             | {local for local, top in self.imports if top in vocabulary.project_roots},
             any(root == "." or root in vocabulary.project_roots for root in self.star_roots),
         )
-        instances: Dict[str, Set[str]] = {}
-        for name, made_from in self.instances:
-            instances.setdefault(name, set()).add(made_from)
+        instances: Dict[str, Set[Tuple[str, Optional[str]]]] = {}
+        for name, made_from, made_as in self.instances:
+            instances.setdefault(name, set()).add(self._class_module(made_from, made_as, last))
 
         def keys_of(call: Call) -> Set[str]:
             _, name, flags, owner = call
@@ -529,13 +534,17 @@ class _Walker:
                 # only: another module's class of the same name (redis has a sync and an
                 # async `Connection`) is not it.
                 return {f"{module_name}:{owner}.{name}"}
-            return {f"{made}.{name}" for made in names(owner) | instances.get(owner, set())}
+            keys = {f"{made}.{name}" for made in names(owner)}
+            for made, module in instances.get(owner, ()):
+                # `e = threading.Event(); e.wait()`: threading's, not asyncio's Event.wait.
+                keys.add(f"{module}.{made}.{name}" if module else f"{made}.{name}")
+            return keys
 
         def in_known(root: Optional[str], names: Optional[Set[str]] = known) -> bool:
             return names is None or (root is not None and root in names)
 
         def owners(owner: str) -> Set[str]:
-            found = names(owner) | instances.get(owner, set())
+            found = names(owner) | {made for made, _ in instances.get(owner, ())}
             return found.union(*(_SAME_OWNER.get(name, ()) for name in found))
 
         def in_project(call: Call) -> bool:
@@ -560,7 +569,7 @@ class _Walker:
 
         def def_keys(name: str, owner: Optional[str], nested: bool = False) -> Tuple[str, ...]:
             if owner is not None:
-                return (f"{owner}.{name}", f"{module_name}:{owner}.{name}")
+                return (f"{owner}.{name}", f"{module_name}:{owner}.{name}", f"{last}.{owner}.{name}")
             if nested:
                 # A function defined in another's body: no other module can name it.
                 return (f"{module_name}:{name}",)
@@ -693,6 +702,32 @@ class _Walker:
             owner_aliases=owner_aliases,
             export=export_signature(functions, coroutines, aliases, owner_aliases),
         )
+
+    def _class_module(self, made: str, made_as: Optional[Tuple[str, str]], last: str) -> Tuple[str, Optional[str]]:
+        """(class, last part of its module) for an instance's class, the module None when
+        the file does not say for sure: the class `m.C` after `import a.m` or
+        `import a.m as m`; `C` after `from a.m import C` (under its own name there), or a
+        class of this file. A name bound any other way too keeps the module unknown.
+        """
+        if made_as is None:
+            return made, None
+        kind, base = made_as
+        from_sources = {(source, name) for local, name, source in self.from_imports if local == base}
+        other_ways = base in self.stored or base in self.relative_imports
+        if kind == "module":
+            modules = self.module_imports.get(base, set())
+            if len(modules) == 1 and not from_sources and not other_ways and base not in self.defined:
+                return made, next(iter(modules))
+            return made, None
+        if from_sources:
+            if len(from_sources) == 1 and not other_ways and base not in self.defined and base not in self.module_imports:
+                source, name = next(iter(from_sources))
+                if source:
+                    return name, source
+            return made, None
+        if base in self.defined and not other_ways and base not in self.module_imports:
+            return made, last
+        return made, None
 
     def _known(self, own_root: str, roots: FrozenSet[str]) -> Optional[Set[str]]:
         """Names that may stand for something of one of `roots`; None for "any name"
@@ -869,6 +904,15 @@ def _entry_argument(call: ast.Call) -> Optional[Tuple[str, Optional[str]]]:
     return ("other", None) if kind in (ast.Attribute, ast.Lambda) else None
 
 
+def _class_reference(expr: ast.expr) -> Optional[Tuple[str, str]]:
+    """How an expression names a class: ("module", `m`) for `m.C`, ("name", `C`) for `C`."""
+    if type(expr) is ast.Name:
+        return ("name", expr.id)  # type: ignore[attr-defined]
+    if type(expr) is ast.Attribute and type(expr.value) is ast.Name:  # type: ignore[attr-defined]
+        return ("module", expr.value.id)  # type: ignore[attr-defined]
+    return None
+
+
 def _names_in(expr: ast.expr) -> List[str]:
     return [name for node in ast.walk(expr) for name in [_terminal(node)] if name is not None]  # type: ignore[arg-type]
 
@@ -935,6 +979,24 @@ class Screen:
                 for rest in rests - new_rests:
                     aliases.setdefault(f"{old_owner}.{rest}", set()).add(f"{new_owner}.{rest}")
                     new_rests.add(rest)
+                    changed = True
+        # `from .api import Client` in `pkg`: `pkg.Client.get` is `api.Client.get`, as
+        # methods are keyed by module, class and name (chains of re-exports included).
+        methods: Dict[str, Set[str]] = {}  # "api.Client" -> {"get", ...}
+        for key in registered.union(*aliases.values()):
+            parts = key.split(".")
+            if len(parts) == 3 and ":" not in key:
+                methods.setdefault(f"{parts[0]}.{parts[1]}", set()).add(parts[2])
+        class_aliases = [
+            (old, new) for old, news in aliases.items() if old.count(".") == 1 and ":" not in old for new in news
+        ]
+        changed = True
+        while changed:
+            changed = False
+            for old, new in class_aliases:
+                for method in methods.get(old, set()) - methods.get(new, set()):
+                    aliases.setdefault(f"{old}.{method}", set()).add(f"{new}.{method}")
+                    methods.setdefault(new, set()).add(method)
                     changed = True
         for old, new in aliases.items():
             callers.setdefault(old, set()).update(new)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sysconfig
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -410,3 +410,55 @@ def test_only_asyncios_coroutine_decorator_reaches_the_full_check(source, reache
 )
 def test_a_loop_runner_handed_to_a_thread_reaches_the_full_check(source, reaches):
     assert ("AIO400" in local_codes(source)) == reaches
+
+
+def test_a_method_called_through_an_instance_is_keyed_by_the_classs_module():
+    # threading's Event.wait is a plain function, asyncio's (here `locks`) a coroutine.
+    modules = ["pkg.threads", "pkg.locks", "pkg", "pkg.api", "pkg.user"]
+    vocabulary = Vocabulary(Settings(), modules)
+    threads = b"class Event:\n    def wait(self):\n        pass\n"
+    locks = b"class Event:\n    async def wait(self):\n        pass\n"
+    outlines = {
+        "pkg.threads": outline_source(threads, "pkg.threads", vocabulary),
+        "pkg.locks": outline_source(locks, "pkg.locks", vocabulary),
+    }
+
+    def reaches(source: bytes, extra: Dict[str, bytes] = {}) -> bool:
+        more = {name: outline_source(text, name, vocabulary) for name, text in extra.items()}
+        user = outline_source(source, "pkg.user", vocabulary)
+        return Screen([*outlines.values(), *more.values(), user]).needs_check(user, frozenset({"AIO200"}))
+
+    # The class's module is known: only the sync one is called.
+    assert not reaches(b"from pkg.threads import Event\ndef f():\n    e = Event()\n    e.wait()\n")
+    assert not reaches(b"import pkg.threads as t\ndef f():\n    e = t.Event()\n    e.wait()\n")
+    assert not reaches(b"from pkg.threads import Event\ndef f(e: Event):\n    e.wait()\n")
+    # The async one, under any of those spellings.
+    assert reaches(b"import pkg.locks as l\ndef f():\n    e = l.Event()\n    e.wait()\n")
+    assert reaches(b"from pkg.locks import Event as E\ndef f():\n    e = E()\n    e.wait()\n")
+    # Through a package that re-exports it, by name or by a star import, in one or two hops.
+    assert reaches(b"import pkg\ndef f():\n    e = pkg.Event()\n    e.wait()\n", {"pkg": b"from .locks import Event\n"})
+    assert reaches(b"import pkg\ndef f():\n    e = pkg.Event()\n    e.wait()\n", {"pkg": b"from .locks import *\n"})
+    two_hops = {"pkg": b"from .api import Event\n", "pkg.api": b"from .locks import Event\n"}
+    assert reaches(b"import pkg\ndef f():\n    e = pkg.Event()\n    e.wait()\n", two_hops)
+    # Unknown module (bound two ways, or a parameter's class from a star import): every Event.wait.
+    assert reaches(b"from pkg import threads\nimport pkg.threads as threads\ndef f():\n    e = threads.Event()\n    e.wait()\n")
+    assert reaches(b"from pkg.threads import Event\nif X:\n    Event = other\ndef f():\n    e = Event()\n    e.wait()\n")
+    assert reaches(b"from pkg.threads import *\ndef f(e: Event):\n    e.wait()\n")
+
+
+def test_methods_called_through_instances_change_no_finding(tmp_path, monkeypatch):
+    files = {
+        "pkg/__init__.py": "from .locks import Event\nfrom . import threads\n",
+        "pkg/threads.py": "class Event:\n    def wait(self):\n        pass\n",
+        "pkg/locks.py": "class Event:\n    async def wait(self):\n        pass\n",
+        "pkg/user.py": (
+            "import pkg\nimport pkg.threads as threads\nfrom pkg.locks import Event as E\n\n\n"
+            "def f():\n    a = pkg.Event()\n    a.wait()\n    b = threads.Event()\n    b.wait()\n    c = E()\n    c.wait()\n"
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = findings([tmp_path / "pkg"], Settings())
+    assert [(Path(p).name, line, code) for p, line, _, code, _ in found] == [("user.py", 8, "AIO200"), ("user.py", 12, "AIO200")]
+    assert_screen_changes_nothing([tmp_path / "pkg"], Settings(), monkeypatch)
