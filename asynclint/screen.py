@@ -298,8 +298,16 @@ class _Walker:
             if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
                 self.stored.add(node.id)  # type: ignore[attr-defined]
             return
+        if kind is ast.Attribute:  # the next commonest: only its value holds more
+            self.visit(node.value)  # type: ignore[attr-defined]
+            return
+        if kind is ast.Constant:
+            return
         if kind is ast.Call:
             self.visit_call(node, 0)  # type: ignore[arg-type]
+            return
+        if kind not in _NOTED:  # most nodes: only what is below them counts
+            self.generic_visit(node)
             return
         if kind is ast.Global:
             self.global_names.update(node.names)  # type: ignore[attr-defined]
@@ -369,7 +377,12 @@ class _Walker:
         self.generic_visit(node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        for name in node._fields:
+        kind = type(node)
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            # `ctx` (Load, Store) is never worth a visit.
+            fields = _CHILD_FIELDS[kind] = tuple(name for name in node._fields if name != "ctx")
+        for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:
@@ -522,8 +535,11 @@ class _Walker:
             any(root == "." or root in vocabulary.project_roots for root in self.star_roots),
         )
         instances: Dict[str, Set[Tuple[str, Optional[str]]]] = {}
+        from_sources: Dict[str, Set[Tuple[str, str]]] = {}
+        for local, imported, source in self.from_imports:
+            from_sources.setdefault(local, set()).add((source, imported))
         for name, made_from, made_as in self.instances:
-            instances.setdefault(name, set()).add(self._class_module(made_from, made_as, last))
+            instances.setdefault(name, set()).add(self._class_module(made_from, made_as, last, from_sources))
 
         def keys_of(call: Call) -> Set[str]:
             _, name, flags, owner = call
@@ -703,7 +719,9 @@ class _Walker:
             export=export_signature(functions, coroutines, aliases, owner_aliases),
         )
 
-    def _class_module(self, made: str, made_as: Optional[Tuple[str, str]], last: str) -> Tuple[str, Optional[str]]:
+    def _class_module(
+        self, made: str, made_as: Optional[Tuple[str, str]], last: str, from_sources: Dict[str, Set[Tuple[str, str]]]
+    ) -> Tuple[str, Optional[str]]:
         """(class, last part of its module) for an instance's class, the module None when
         the file does not say for sure: the class `m.C` after `import a.m` or
         `import a.m as m`; `C` after `from a.m import C` (under its own name there), or a
@@ -712,16 +730,16 @@ class _Walker:
         if made_as is None:
             return made, None
         kind, base = made_as
-        from_sources = {(source, name) for local, name, source in self.from_imports if local == base}
+        sources = from_sources.get(base, set())
         other_ways = base in self.stored or base in self.relative_imports
         if kind == "module":
             modules = self.module_imports.get(base, set())
-            if len(modules) == 1 and not from_sources and not other_ways and base not in self.defined:
+            if len(modules) == 1 and not sources and not other_ways and base not in self.defined:
                 return made, next(iter(modules))
             return made, None
-        if from_sources:
-            if len(from_sources) == 1 and not other_ways and base not in self.defined and base not in self.module_imports:
-                source, name = next(iter(from_sources))
+        if sources:
+            if len(sources) == 1 and not other_ways and base not in self.defined and base not in self.module_imports:
+                source, name = next(iter(sources))
                 if source:
                     return name, source
             return made, None
@@ -853,6 +871,15 @@ def _root(expr: ast.expr) -> Optional[str]:
             return None
 
 
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}  # a node type's fields, less `ctx`
+# The node types _Walker.visit() notes something of (besides Name, Attribute, Call).
+_NOTED = frozenset(
+    {
+        ast.Global, ast.Expr, ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
+        ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith, ast.Try, getattr(ast, "TryStar", ast.Try),
+        ast.For, ast.AsyncFor, ast.Await, ast.Return, ast.Break, ast.Continue,
+    }
+)
 _AWAITS = (ast.Await, ast.AsyncWith, ast.AsyncFor)
 _LEAVES = (ast.Return, ast.Break, ast.Continue)
 
