@@ -991,40 +991,56 @@ class Screen:
                 aliases.setdefault(old, set()).add(new)
                 registered.add(new)
         # `from .api import *` in `pkg`: `pkg.f` is `api.f`, for every `api.f` there is.
-        by_owner: Dict[str, Set[str]] = {}
-        for key in registered:
-            owner, dot, rest = key.partition(".")
-            if dot and ":" not in owner:
-                by_owner.setdefault(owner, set()).add(rest)
         owner_aliases = {pair for outline in outlines for pair in outline.owner_aliases}
+        star_owners = {owner for pair in owner_aliases for owner in pair}
+        by_owner: Dict[str, Set[str]] = {}
+        # Methods are keyed by module, class and name (`api.Client.get`): "api.Client" -> {"get"}.
+        methods: Dict[str, Set[str]] = {}
+        for key in registered:
+            if ":" in key:
+                continue
+            owner, dot, rest = key.partition(".")
+            if not dot:
+                continue
+            if owner in star_owners:
+                by_owner.setdefault(owner, set()).add(rest)
+            if rest.count(".") == 1:
+                methods.setdefault(key[: key.rfind(".")], set()).add(key[key.rfind(".") + 1 :])
         changed = True
         while changed:  # `pkg` may star-import `api`, which star-imports `core`
             changed = False
             for new_owner, old_owner in owner_aliases:
                 rests = by_owner.get(old_owner, set())
                 new_rests = by_owner.setdefault(new_owner, set())
-                for rest in rests - new_rests:
-                    aliases.setdefault(f"{old_owner}.{rest}", set()).add(f"{new_owner}.{rest}")
-                    new_rests.add(rest)
+                if not rests <= new_rests:
+                    new_rests |= rests
                     changed = True
-        # `from .api import Client` in `pkg`: `pkg.Client.get` is `api.Client.get`, as
-        # methods are keyed by module, class and name (chains of re-exports included).
-        methods: Dict[str, Set[str]] = {}  # "api.Client" -> {"get", ...}
-        for key in registered.union(*aliases.values()):
-            parts = key.split(".")
-            if len(parts) == 3 and ":" not in key:
-                methods.setdefault(f"{parts[0]}.{parts[1]}", set()).add(parts[2])
-        class_aliases = [
-            (old, new) for old, news in aliases.items() if old.count(".") == 1 and ":" not in old for new in news
-        ]
-        changed = True
-        while changed:
-            changed = False
-            for old, new in class_aliases:
-                for method in methods.get(old, set()) - methods.get(new, set()):
+        # Every name a star import brings in, whatever else `pkg` has by that name: an
+        # alias added only for names `pkg` did not have yet depended on the order of the
+        # sets above, which changes from one process to the next.
+        for new_owner, old_owner in owner_aliases:
+            for rest in by_owner.get(old_owner, ()):
+                aliases.setdefault(f"{old_owner}.{rest}", set()).add(f"{new_owner}.{rest}")
+        for owner, rests in by_owner.items():
+            for rest in rests:
+                if rest.count(".") == 1:  # a method, under a star-importing module's name
+                    cls, _, method = rest.partition(".")
+                    methods.setdefault(f"{owner}.{cls}", set()).add(method)
+        # `from .api import Client` in `pkg`: `pkg.Client.get` is `api.Client.get` (chains
+        # of re-exports included).
+        class_aliases = {old: set(news) for old, news in aliases.items() if old.count(".") == 1 and ":" not in old}
+        waiting = [old for old in methods if old in class_aliases]
+        while waiting:  # the methods of each class reach the names that re-export it
+            old = waiting.pop()
+            for new in class_aliases.get(old, ()):
+                missing = methods[old] - methods.get(new, set())
+                if missing:
+                    methods.setdefault(new, set()).update(missing)
+                    waiting.append(new)
+        for old, news in class_aliases.items():
+            for method in methods.get(old, ()):
+                for new in news:
                     aliases.setdefault(f"{old}.{method}", set()).add(f"{new}.{method}")
-                    methods.setdefault(new, set()).add(method)
-                    changed = True
         for old, new in aliases.items():
             callers.setdefault(old, set()).update(new)
         self.blocking = _closure(blocking, callers)

@@ -462,3 +462,34 @@ def test_methods_called_through_instances_change_no_finding(tmp_path, monkeypatc
     found = findings([tmp_path / "pkg"], Settings())
     assert [(Path(p).name, line, code) for p, line, _, code, _ in found] == [("user.py", 8, "AIO200"), ("user.py", 12, "AIO200")]
     assert_screen_changes_nothing([tmp_path / "pkg"], Settings(), monkeypatch)
+
+
+SCREEN_IN_A_FRESH_PROCESS = """
+from asynclint.config import Settings
+from asynclint.screen import Screen, Vocabulary, outline_source
+vocabulary = Vocabulary(Settings(), ["pkg", "pkg.api", "pkg.core", "pkg.user"])
+sources = {
+    "pkg": b"from .api import *\\nfrom .core import *\\n",
+    "pkg.api": b"def f():\\n    pass\\n",
+    "pkg.core": b"async def f():\\n    pass\\n",
+}
+outlines = [outline_source(text, name, vocabulary) for name, text in sources.items()]
+user = outline_source(b"import pkg\\ndef g():\\n    pkg.f()\\n", "pkg.user", vocabulary)
+print(Screen([*outlines, user]).needs_check(user, frozenset({"AIO200"})))
+"""
+
+
+def test_the_screen_is_the_same_whatever_order_sets_iterate_in():
+    # `pkg.f` may be either star-imported `f`: the screen must keep both, and once
+    # kept only the one its set happened to meet first (which changes with the hash seed).
+    import os
+    import subprocess
+    import sys
+
+    answers = set()
+    for seed in range(12):
+        env = dict(os.environ, PYTHONHASHSEED=str(seed), PYTHONPATH=str(ROOT))
+        proc = subprocess.run([sys.executable, "-c", SCREEN_IN_A_FRESH_PROCESS], capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        answers.add(proc.stdout.strip())
+    assert answers == {"True"}
