@@ -493,3 +493,26 @@ def test_the_screen_is_the_same_whatever_order_sets_iterate_in():
         assert proc.returncode == 0, proc.stderr
         answers.add(proc.stdout.strip())
     assert answers == {"True"}
+
+
+def test_a_finding_through_a_star_import_is_found_under_every_hash_seed(tmp_path):
+    # `pkg` star-imports core's `async def f` first, then api's plain `f`: the rules take
+    # core's, so `pkg.f()` is an unawaited coroutine, whatever order sets iterate in.
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "pkg").mkdir()
+    files = {
+        "__init__.py": "from .core import *\nfrom .api import *\n",
+        "api.py": "def f():\n    pass\n",
+        "core.py": "async def f():\n    pass\n",
+        "user.py": "import pkg\n\n\ndef g():\n    pkg.f()\n",
+    }
+    for name, text in files.items():
+        (tmp_path / "pkg" / name).write_text(text)
+    for seed in range(8):
+        env = dict(os.environ, PYTHONHASHSEED=str(seed), PYTHONPATH=str(ROOT))
+        command = [sys.executable, "-m", "asynclint", "--isolated", "--no-cache", "-q", str(tmp_path / "pkg")]
+        proc = subprocess.run(command, capture_output=True, text=True, env=env)
+        assert "user.py:5:5: AIO200" in proc.stdout, (seed, proc.stdout + proc.stderr)
