@@ -194,6 +194,12 @@ class _Walker:
         self.outer_aliases: Set[Tuple[str, str]] = set()
         self.outer_attribute_aliases: Set[str] = set()
         self.global_names: Set[str] = set()  # declared `global` in some function
+        # For names the rules cannot resolve: bound at module level both by a def (or
+        # class) and by an import, and nowhere else.
+        self.top_defined: Set[str] = set()  # def or class at module level
+        self.top_imports: Dict[str, Set[str]] = {}  # local -> last parts of its modules, module level
+        self.inner_bound: Set[str] = set()  # parameters, and names a def or class body binds
+        self.has_match = False  # `case` patterns bind names this walk does not note
         self.attribute_alias_pairs: Set[Tuple[str, str]] = set()  # the `aliases` entries they add
         # (name, class it is made from or annotated as, how the class is named: see _class_reference)
         self.instances: List[Tuple[str, str, Optional[Tuple[str, str]]]] = []
@@ -237,6 +243,7 @@ class _Walker:
         is_async = type(node) is ast.AsyncFunctionDef
         self.defined.add(node.name)
         owner = self.class_name
+        self.note_def(node.name)
         thread_decorated = False
         for decorator in node.decorator_list:
             self.visit(decorator)
@@ -272,6 +279,8 @@ class _Walker:
             if default is not None:
                 self.visit(default)
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None:
+                self.inner_bound.add(arg.arg)
             if arg is not None and arg.annotation is not None:
                 self.visit(arg.annotation)
                 root = _root(arg.annotation)
@@ -283,6 +292,7 @@ class _Walker:
 
     def visit_class(self, node: ast.ClassDef) -> None:
         self.defined.add(node.name)
+        self.note_def(node.name)
         if self.class_name is not None:
             self.nested_class = True
         for expr in [*node.decorator_list, *node.bases, *node.keywords]:
@@ -312,6 +322,8 @@ class _Walker:
         if kind is ast.Global:
             self.global_names.update(node.names)  # type: ignore[attr-defined]
             return
+        if kind is _MATCH:
+            self.has_match = True
         if kind is ast.Expr:
             value = node.value  # type: ignore[attr-defined]
             if type(value) is ast.Call:
@@ -333,6 +345,7 @@ class _Walker:
         elif kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]
                 top = alias.name.split(".")[0]
+                self.note_import(alias.asname or top, alias.name.rsplit(".", 1)[-1] if alias.asname else top)
                 if alias.asname:
                     self.imports.append((alias.asname, top))
                     self.alias(alias.asname, alias.name.rsplit(".", 1)[-1])
@@ -463,6 +476,7 @@ class _Walker:
                 continue
             local = alias.asname or alias.name
             self.from_imports.append((local, alias.name, (node.module or "").rsplit(".", 1)[-1]))
+            self.note_import(local, (node.module or "").rsplit(".", 1)[-1])
             if node.level:  # a relative import names a module of the project
                 self.relative_imports.append(local)
             else:
@@ -494,6 +508,18 @@ class _Walker:
                     if type(value) is ast.Attribute:
                         self.attribute_alias_pairs.add((target.id, name))  # type: ignore[attr-defined]
 
+    def note_def(self, name: str) -> None:
+        if self.depth == 0 and self.class_name is None:
+            self.top_defined.add(name)
+        else:
+            self.inner_bound.add(name)
+
+    def note_import(self, local: str, source: str) -> None:
+        if self.depth == 0 and self.class_name is None:
+            self.top_imports.setdefault(local, set()).add(source)
+        else:
+            self.inner_bound.add(local)
+
     def alias(self, new: str, old: str) -> None:
         self.aliases.append((new, old))
         if self.depth == 0:
@@ -505,6 +531,8 @@ class _Walker:
         # end without raising.
         cancellable = self.in_async and _may_await(node.body)
         for handler in node.handlers:
+            if handler.name:
+                self.inner_bound.add(handler.name)
             if cancellable and _may_end_without_raising(handler.body):
                 self.caught.append(None if handler.type is None else _names_in(handler.type))
             if handler.type is not None:
@@ -780,6 +808,23 @@ class _BareNames:
         self.aliases = aliases
         self.defined = walker.defined
         self.star_import = bool(walker.star_roots)
+        # Bound at module level by a def and by an import of another module, and nowhere
+        # else (`def warn_explicit` as a fallback, then `from _warnings import
+        # warn_explicit`): the rules see two values for one name and resolve it to
+        # nothing, so no call of it can be a finding of theirs.
+        own = module_name.rsplit(".", 1)[-1]
+        self.unresolvable = (
+            set()
+            if walker.has_match
+            else {
+                name
+                for name in walker.top_defined & set(walker.top_imports)
+                if walker.top_imports[name] - {own}
+                and name not in walker.stored
+                and name not in walker.inner_bound
+                and name not in walker.global_names
+            }
+        )
         # `from pkg.api import *` brings `api.f`, as functions of `pkg.api` are keyed; a
         # star import from the package itself (`from . import *`) names no module part.
         self.star_sources = None if "" in walker.star_sources else set(walker.star_sources)
@@ -806,6 +851,8 @@ class _BareNames:
         }
 
     def keys(self, name: str, keys_of: Callable[[Call], Set[str]]) -> Set[str]:
+        if name in self.unresolvable:
+            return set()
         if name in self.defined and name not in self.rebound and name not in self.aliases:
             return {f"{self.module_name}:{name}"}
         if self.star_import:  # after `from module import *`, any name may be that module's
@@ -877,9 +924,10 @@ _NOTED = frozenset(
     {
         ast.Global, ast.Expr, ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
         ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith, ast.Try, getattr(ast, "TryStar", ast.Try),
-        ast.For, ast.AsyncFor, ast.Await, ast.Return, ast.Break, ast.Continue,
+        ast.For, ast.AsyncFor, ast.Await, ast.Return, ast.Break, ast.Continue, getattr(ast, "Match", ast.Global),
     }
 )
+_MATCH = getattr(ast, "Match", None)
 _AWAITS = (ast.Await, ast.AsyncWith, ast.AsyncFor)
 _LEAVES = (ast.Return, ast.Break, ast.Continue)
 

@@ -6,6 +6,7 @@ the screen lets through or holds back, so that a weaker test shows up here first
 """
 from __future__ import annotations
 
+import sys
 import sysconfig
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -516,3 +517,35 @@ def test_a_finding_through_a_star_import_is_found_under_every_hash_seed(tmp_path
         command = [sys.executable, "-m", "asynclint", "--isolated", "--no-cache", "-q", str(tmp_path / "pkg")]
         proc = subprocess.run(command, capture_output=True, text=True, env=env)
         assert "user.py:5:5: AIO200" in proc.stdout, (seed, proc.stdout + proc.stderr)
+
+
+FALLBACK = (
+    "import time\n\n\ndef poll():\n    time.sleep(1)\n\n\n"
+    "try:\n    from _speedups import poll\nexcept ImportError:\n    pass\n\n\n"
+    "async def handler({params}):\n{body}    poll()\n"
+)
+
+
+@pytest.mark.parametrize(
+    "params, body, reaches",
+    [
+        # `poll` is a def and an import at module level: the rules resolve it to nothing.
+        ("", "", False),
+        # Bound in the function too: the function's own `poll` may be anything.
+        ("poll", "", True),
+        ("", "    from helpers import poll\n", True),
+        ("", "    poll = make()\n", True),
+    ],
+)
+def test_a_name_bound_by_a_def_and_an_import_is_no_function_for_the_rules(params, body, reaches):
+    source = FALLBACK.format(params=params, body=body)
+    assert ("AIO110" in {d.code for d in lint_source(source, "app.py")}) is False  # the rule: never
+    outline = outline_source(source.encode(), "app", Vocabulary(Settings(), ["app", "helpers"]))
+    assert Screen([outline]).needs_check(outline, frozenset({"AIO110"})) == reaches
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="`match` is Python 3.10 syntax")
+def test_a_name_bound_by_a_def_and_an_import_keeps_its_key_when_a_match_may_bind_it():
+    source = FALLBACK.format(params="x", body="    match x:\n        case poll:\n            pass\n")
+    outline = outline_source(source.encode(), "app", Vocabulary(Settings(), ["app"]))
+    assert Screen([outline]).needs_check(outline, frozenset({"AIO110"}))
