@@ -145,5 +145,16 @@ def test_edits_all_over_the_fixtures(tmp_path, edit_runs):
             for path in batch:
                 path.write_bytes(edit(path.read_bytes()))
             check_against_a_run_without_cache(root, cache)
-    # Some batches hold a file Python cannot parse, and need the whole run; not all.
-    assert len(edit_runs) >= len(batches), edit_runs
+    # Some batches hold a file Python cannot parse, and need the whole run; not all. On a
+    # Python older than some fixture's syntax, libcst parses what Python cannot, every
+    # file gets the full check, and the state is then not reused for edits at all.
+    if not fallback_run(cache):
+        assert len(edit_runs) >= len(batches), edit_runs
+
+
+def fallback_run(cache: Path) -> bool:
+    """Whether the last run was one where every file got the full check."""
+    import pickle
+
+    (state_file,) = cache.rglob("*.last-run")
+    return pickle.loads(state_file.read_bytes()).screen_id is None
