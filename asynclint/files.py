@@ -157,6 +157,21 @@ _SUSPICIOUS_DEPTH = 50
 _SUSPICIOUS_LINE = 2000
 
 
+# About where Python 3.11's compiler gives up (see nesting_error).
+MAX_TREE_DEPTH = 3000
+
+
+def _deeper_than(tree: ast.AST, limit: int) -> Optional[ast.AST]:
+    """The first node found deeper than `limit` levels, without recursion; None if none."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return node
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return None
+
+
 def may_be_too_deep(source: str) -> bool:
     """A cheap first look: could `source` be nested deeply enough to need nesting_error()?
 
@@ -200,6 +215,12 @@ def nesting_error(source: str) -> Optional[SourceError]:
         return None
     finally:
         sys.setrecursionlimit(limit)
+    # Python before 3.11 builds a chain of 100,000 `+` (or `.b`, or `()`) without
+    # complaint; 3.11's compiler stops near 3,000 levels with the limit above. libcst
+    # takes no deeper a tree on any Python, so the depth is measured here too.
+    where = _deeper_than(tree, MAX_TREE_DEPTH)
+    if where is not None:
+        return SourceError(getattr(where, "lineno", 1), getattr(where, "col_offset", 0) + 1, "cannot parse file: it is nested too deeply")
     if len(_BOOLEAN_OPERATOR.findall(source)) > MAX_BOOLEAN_OPERANDS:
         for node in ast.walk(tree):
             if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOLEAN_OPERANDS:
