@@ -36,7 +36,7 @@ from .modules import module_name_for
 from .noqa import may_have_noqa
 from .incremental import RunState, memo_of, same_contribution
 from .project import ProjectIndex, Settled, settle
-from .screen import Screen, Vocabulary, outline_source
+from .screen import Outline, Screen, Vocabulary, outline_source
 from .timelimit import FileTimeout, time_limit
 from .unused_noqa import unused_noqa
 
@@ -107,16 +107,14 @@ def outline_many(
     data: Dict[Path, bytes],
     modules: Dict[Path, str],
     vocabulary: Vocabulary,
-    jobs: int,
-    workers: Optional["Workers"] = None,
+    workers: "Workers",
 ) -> List[FileResult]:
-    """Outline files, in a process pool when there are enough; results in `paths` order."""
+    """Outline files, in the run's process pool when there are enough; results in
+    `paths` order."""
     work = [(path, data[path], modules[path]) for path in paths]
-    if jobs <= 1 or len(paths) < POOL_THRESHOLD * 4:
+    if workers.jobs <= 1 or len(paths) < POOL_THRESHOLD * 4:
         return _outline_batch(work, vocabulary)
     batches = [work[i : i + OUTLINE_BATCH] for i in range(0, len(work), OUTLINE_BATCH)]
-    own = workers is None
-    workers = workers or Workers(jobs, Settings(), frozenset())
     try:
         pool = workers.pool()
         futures = [pool.submit(_outline_batch, batch, vocabulary) for batch in batches]
@@ -125,9 +123,6 @@ def outline_many(
         # A pool that cannot start or dies: the screen is cheap enough to run here.
         workers.discard()
         return _outline_batch(work, vocabulary)
-    finally:
-        if own:
-            workers.close()
 
 
 def _outline_batch(batch: List[Tuple[Path, bytes, str]], vocabulary: Vocabulary) -> List[FileResult]:
@@ -187,19 +182,17 @@ def check_many(
     paths: Sequence[Path],
     settings: Settings,
     project_modules: FrozenSet[str],
-    jobs: int,
     data: Dict[Path, bytes],
-    progress: Optional[Progress] = None,
-    workers: Optional[Workers] = None,
+    progress: Optional[Progress],
+    workers: Workers,
 ) -> List[FileResult]:
-    """Check files, in a process pool when there are enough; results in `paths` order."""
-    if jobs <= 1 or len(paths) < POOL_THRESHOLD:
+    """Check files, in the run's process pool when there are enough; results in `paths`
+    order."""
+    if workers.jobs <= 1 or len(paths) < POOL_THRESHOLD:
         return _check_here(paths, settings, project_modules, data, progress)
     # Largest files first, so that one big file does not finish last on its own.
     order = sorted(range(len(paths)), key=lambda i: -len(data.get(paths[i], b"")))
     by_index: Dict[int, FileResult] = {}
-    own = workers is None
-    workers = workers or Workers(jobs, settings, project_modules)
     try:
         pool = workers.pool()
     except _NO_POOL:
@@ -213,9 +206,6 @@ def check_many(
                 progress(done, len(paths))
     except BrokenProcessPool:
         workers.discard()  # a worker died: whatever it did not finish is retried below, one by one
-    finally:
-        if own:
-            workers.close()
     for index, path in enumerate(paths):
         if index not in by_index:
             by_index[index] = _check_isolated(path, settings, project_modules, data.get(path))
@@ -332,7 +322,7 @@ def lint_files(
                 run.files_cached += 1
             else:
                 todo.append(path)
-        for path, result in zip(todo, check_many(todo, settings, project_modules, jobs, data, progress, workers)):
+        for path, result in zip(todo, check_many(todo, settings, project_modules, data, progress, workers)):
             result.outline = outlined[path].outline if path in outlined else None
             results[path] = result
             run.files_parsed += 1
@@ -350,7 +340,7 @@ def lint_files(
             unknown.append(path)
     if unknown:
         vocabulary = Vocabulary(settings, project_modules)
-        for path, result in zip(unknown, outline_many(unknown, data, modules_of, vocabulary, jobs, workers)):
+        for path, result in zip(unknown, outline_many(unknown, data, modules_of, vocabulary, workers)):
             outlined[path] = result
             if cache is not None and result.outline is not None:
                 cache.put(str(path), digests[path], result)
@@ -359,7 +349,6 @@ def lint_files(
     # 3: the files some enabled rule may report on, then the modules their pending
     # findings need. A module name can have several files (a `.pyi` beside its `.py`,
     # scripts in different folders): parse them all when the module is needed.
-    unused_noqa_on = "AIO900" in settings.enabled_codes()
     needed = []
     for path, result in outlined.items():
         if result.parsed or result.rejected:
@@ -367,8 +356,7 @@ def lint_files(
             results[path] = result
             run.files_cached += 1
             continue
-        codes = frozenset(settings.codes_for(path))
-        if screen.needs_check(result.outline, codes) or (unused_noqa_on and may_have_noqa(data[path])):
+        if _needs_full_check(screen, result.outline, path, settings, data[path]):
             needed.append(path)
         else:
             results[path] = result
@@ -436,6 +424,14 @@ def lint_files(
     return run
 
 
+def _needs_full_check(screen: Screen, outline: Optional[Outline], path: Path, settings: Settings, data: bytes) -> bool:
+    """Whether libcst must check a file: an enabled rule may fire in it, or AIO900 must
+    judge its `# noqa` comments."""
+    if screen.needs_check(outline, frozenset(settings.codes_for(path))):
+        return True
+    return "AIO900" in settings.enabled_codes() and may_have_noqa(data)
+
+
 # An edit run takes over the last run's findings for at most this many changed files;
 # with more, the whole run (which reuses every cached result) costs about the same.
 EDIT_RUN_LIMIT = 32
@@ -476,14 +472,9 @@ class _EditRun:
             outline = outline_source(self.data[path], modules_of[path], vocabulary)
             if outline is None:
                 return False  # Python cannot parse it: the whole run tells why
-            codes = frozenset(self.settings.codes_for(path))
             result = FileResult(path=str(path), outline=outline)
             # A file parsed last time is parsed again: its facts may have changed.
-            if (
-                memo.parsed
-                or self.screen.needs_check(outline, codes)
-                or (unused_noqa_on and may_have_noqa(self.data[path]))
-            ):
+            if memo.parsed or _needs_full_check(self.screen, outline, path, self.settings, self.data[path]):
                 result = check_file(path, self.settings, self.project_modules, self.data[path])
                 result.outline = outline
                 self.parsed += 1
