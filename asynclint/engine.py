@@ -25,7 +25,7 @@ from .diagnostics import Diagnostic, FileResult, Fix, InternalError, Pending
 from .facts import FactsCollector, in_project
 from .files import may_be_too_deep, nesting_error
 from .incremental import contribution_signature
-from .modules import module_name_for
+from .modules import module_name_of_file
 from .noqa import NoqaMap, is_suppressed, parse_noqa
 from .positions import locate_spans
 from .fixes import FixPlan, newline_of, plan_to_fix, source_lines, touches_lines
@@ -335,10 +335,7 @@ def check_source(
 
 def check_single_module(source: str, path: str, settings: Settings, apply_noqa: bool = True) -> List[Diagnostic]:
     """Check one module with a one-module index (the flake8 plugin's view)."""
-    if Path(path).suffix in (".py", ".pyi"):
-        module_name, is_package = module_name_for(Path(path))
-    else:  # "<string>", "stdin": no file to name the module after
-        module_name, is_package = "__main__", False
+    module_name, is_package = module_name_of_file(path)
     codes = settings.codes_for(Path(path))
     result = check_source(source, path, settings, codes, module_name, is_package, apply_noqa=apply_noqa)
     diagnostics = result.diagnostics + settle([result], settings).diagnostics

@@ -77,12 +77,12 @@ class AsyncLintPlugin:
     def _may_report(self, source: str, settings: Any) -> bool:
         """The command's screen (screen.py) on a project of this one module: False when
         no rule can fire here, and libcst need not parse the file."""
-        from .modules import module_name_for
+        from .modules import module_name_of_file
         from .screen import Screen, Vocabulary, outline_tree
 
         if not isinstance(self.tree, ast.Module):
             return True
-        module = module_name_for(Path(self.filename))[0] if Path(self.filename).suffix in (".py", ".pyi") else "__main__"
+        module = module_name_of_file(self.filename)[0]
         data = source.encode("utf-8", "surrogatepass")
         outline = outline_tree(self.tree, module, Vocabulary(settings, [module]), data)
         return outline is None or Screen([outline]).needs_check(outline, settings.codes_for(Path(self.filename)))

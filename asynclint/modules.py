@@ -19,6 +19,14 @@ def module_name_for(path: Path) -> Tuple[str, bool]:
     return ".".join(parts), is_package
 
 
+def module_name_of_file(path: str) -> Tuple[str, bool]:
+    """module_name_for() of a path flake8 or a caller hands over, which may name no file
+    at all (`<string>`, `stdin`): such a source is the `__main__` module."""
+    if Path(path).suffix in (".py", ".pyi"):
+        return module_name_for(Path(path))
+    return "__main__", False
+
+
 @lru_cache(maxsize=4096)
 def _package_of(folder: Path) -> Tuple[str, ...]:
     """The dotted name of the package a folder is, as parts; () if it is no package.
