@@ -345,14 +345,13 @@ class _Walker:
         elif kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]
                 top = alias.name.split(".")[0]
-                self.note_import(alias.asname or top, alias.name.rsplit(".", 1)[-1] if alias.asname else top)
+                # `import a.b as m` binds `m` to module `b`; `import a.b` binds `a` to `a`.
+                local, module = (alias.asname, alias.name.rsplit(".", 1)[-1]) if alias.asname else (top, top)
+                self.note_import(local, module)
+                self.imports.append((local, top))
+                self.module_imports.setdefault(local, set()).add(module)
                 if alias.asname:
-                    self.imports.append((alias.asname, top))
-                    self.alias(alias.asname, alias.name.rsplit(".", 1)[-1])
-                    self.module_imports.setdefault(alias.asname, set()).add(alias.name.rsplit(".", 1)[-1])
-                else:
-                    self.imports.append((top, top))
-                    self.module_imports.setdefault(top, set()).add(top)
+                    self.alias(local, module)
             return
         elif kind is ast.ImportFrom:
             self.visit_import_from(node)  # type: ignore[arg-type]
@@ -469,14 +468,15 @@ class _Walker:
 
     def visit_import_from(self, node: ast.ImportFrom) -> None:
         top = node.module.split(".")[0] if node.module else ""
+        source = (node.module or "").rsplit(".", 1)[-1]  # the module's last part
         for alias in node.names:
             if alias.name == "*":
                 self.star_roots.append("." if node.level else top)
-                self.star_sources.append((node.module or "").rsplit(".", 1)[-1])
+                self.star_sources.append(source)
                 continue
             local = alias.asname or alias.name
-            self.from_imports.append((local, alias.name, (node.module or "").rsplit(".", 1)[-1]))
-            self.note_import(local, (node.module or "").rsplit(".", 1)[-1])
+            self.from_imports.append((local, alias.name, source))
+            self.note_import(local, source)
             if node.level:  # a relative import names a module of the project
                 self.relative_imports.append(local)
             else:
@@ -624,8 +624,7 @@ class _Walker:
         dropped: Set[str] = set()
         # A name the rules may resolve to a function: imported, defined, or bound to
         # another name; not a parameter or a call's result (`coro = main()`).
-        resolvable = self.defined | {local for local, _ in self.imports} | set(self.relative_imports)
-        resolvable |= {new for new, _ in self.aliases} | {new for new, _ in self.attribute_aliases}
+        resolvable = self.defined | bare.imported | {new for new, _ in self.aliases} | set(bare.attribute_aliased)
 
         def may_be_rejected(index: int) -> bool:
             """Whether an entry point's first argument may be what AIO202 reports."""
@@ -836,8 +835,8 @@ class _BareNames:
         # Aliases other than `f = obj.attr` (those are keyed through the attribute).
         self.plain_aliased = {new for new, old in walker.aliases if (new, old) not in walker.attribute_alias_pairs}
         bound_otherwise = walker.bound | walker.defined | set(self.attribute_aliased)
-        imported = {local for local, _ in walker.imports} | set(walker.relative_imports)
-        self.bindable = bound_otherwise | walker.stored | imported | set(aliases)
+        self.imported = {local for local, _ in walker.imports} | set(walker.relative_imports)
+        self.bindable = bound_otherwise | walker.stored | self.imported | set(aliases)
         # Where `from module import name` says each name comes from (`api.fetch`) ...
         self.from_keys: Dict[str, Set[str]] = {}
         for local, name, source in walker.from_imports:
@@ -1053,7 +1052,8 @@ class Screen:
             if owner in star_owners:
                 by_owner.setdefault(owner, set()).add(rest)
             if rest.count(".") == 1:
-                methods.setdefault(key[: key.rfind(".")], set()).add(key[key.rfind(".") + 1 :])
+                cls, _, method = key.rpartition(".")
+                methods.setdefault(cls, set()).add(method)
         changed = True
         while changed:  # `pkg` may star-import `api`, which star-imports `core`
             changed = False
