@@ -6,6 +6,8 @@ the screen lets through or holds back, so that a weaker test shows up here first
 """
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import sysconfig
 from pathlib import Path
@@ -367,13 +369,14 @@ def test_a_name_bound_in_a_function_body_is_no_alias_for_other_modules():
     assert Screen([one, two_outer, three]).needs_check(three, frozenset({"AIO110"}))
 
 
-def test_a_global_bound_in_a_function_body_is_an_alias_for_other_modules(tmp_path, monkeypatch):
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "one.py").write_text(
-        "import time\n\n\ndef _impl():\n    time.sleep(1)\n\n\ndef setup():\n    global fetch\n    fetch = _impl\n"
+def test_a_global_bound_in_a_function_body_is_an_alias_for_other_modules(tmp_project, monkeypatch):
+    tmp_path = tmp_project(
+        {
+            "pkg/__init__.py": "",
+            "pkg/one.py": "import time\n\n\ndef _impl():\n    time.sleep(1)\n\n\ndef setup():\n    global fetch\n    fetch = _impl\n",
+            "pkg/app.py": "from . import *\n\n\nasync def main():\n    fetch()\n",
+        }
     )
-    (tmp_path / "pkg" / "app.py").write_text("from . import *\n\n\nasync def main():\n    fetch()\n")
     vocabulary = Vocabulary(Settings(), ["pkg.one", "pkg.app"])
     outlines = [outline_source((tmp_path / "pkg" / name).read_bytes(), f"pkg.{name[:-3]}", vocabulary) for name in ("one.py", "app.py")]
     assert Screen(outlines).needs_check(outlines[1], frozenset({"AIO110"}))
@@ -447,7 +450,7 @@ def test_a_method_called_through_an_instance_is_keyed_by_the_classs_module():
     assert reaches(b"from pkg.threads import *\ndef f(e: Event):\n    e.wait()\n")
 
 
-def test_methods_called_through_instances_change_no_finding(tmp_path, monkeypatch):
+def test_methods_called_through_instances_change_no_finding(tmp_project, monkeypatch):
     files = {
         "pkg/__init__.py": "from .locks import Event\nfrom . import threads\n",
         "pkg/threads.py": "class Event:\n    def wait(self):\n        pass\n",
@@ -457,9 +460,7 @@ def test_methods_called_through_instances_change_no_finding(tmp_path, monkeypatc
             "def f():\n    a = pkg.Event()\n    a.wait()\n    b = threads.Event()\n    b.wait()\n    c = E()\n    c.wait()\n"
         ),
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
+    tmp_path = tmp_project(files)
     found = findings([tmp_path / "pkg"], Settings())
     assert [(Path(p).name, line, code) for p, line, _, code, _ in found] == [("user.py", 8, "AIO200"), ("user.py", 12, "AIO200")]
     assert_screen_changes_nothing([tmp_path / "pkg"], Settings(), monkeypatch)
@@ -483,10 +484,6 @@ print(Screen([*outlines, user]).needs_check(user, frozenset({"AIO200"})))
 def test_the_screen_is_the_same_whatever_order_sets_iterate_in():
     # `pkg.f` may be either star-imported `f`: the screen must keep both, and once
     # kept only the one its set happened to meet first (which changes with the hash seed).
-    import os
-    import subprocess
-    import sys
-
     answers = set()
     for seed in range(12):
         env = dict(os.environ, PYTHONHASHSEED=str(seed), PYTHONPATH=str(ROOT))
@@ -496,22 +493,17 @@ def test_the_screen_is_the_same_whatever_order_sets_iterate_in():
     assert answers == {"True"}
 
 
-def test_a_finding_through_a_star_import_is_found_under_every_hash_seed(tmp_path):
+def test_a_finding_through_a_star_import_is_found_under_every_hash_seed(tmp_project):
     # `pkg` star-imports core's `async def f` first, then api's plain `f`: the rules take
     # core's, so `pkg.f()` is an unawaited coroutine, whatever order sets iterate in.
-    import os
-    import subprocess
-    import sys
-
-    (tmp_path / "pkg").mkdir()
-    files = {
-        "__init__.py": "from .core import *\nfrom .api import *\n",
-        "api.py": "def f():\n    pass\n",
-        "core.py": "async def f():\n    pass\n",
-        "user.py": "import pkg\n\n\ndef g():\n    pkg.f()\n",
-    }
-    for name, text in files.items():
-        (tmp_path / "pkg" / name).write_text(text)
+    tmp_path = tmp_project(
+        {
+            "pkg/__init__.py": "from .core import *\nfrom .api import *\n",
+            "pkg/api.py": "def f():\n    pass\n",
+            "pkg/core.py": "async def f():\n    pass\n",
+            "pkg/user.py": "import pkg\n\n\ndef g():\n    pkg.f()\n",
+        }
+    )
     for seed in range(8):
         env = dict(os.environ, PYTHONHASHSEED=str(seed), PYTHONPATH=str(ROOT))
         command = [sys.executable, "-m", "asynclint", "--isolated", "--no-cache", "-q", str(tmp_path / "pkg")]
