@@ -1,9 +1,13 @@
 """The flake8 plugin, run through flake8 itself in a subprocess."""
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
+
+from asynclint.flake8_plugin import AsyncLintPlugin
 
 from .conftest import FIXTURES, expected_findings
 
@@ -49,25 +53,17 @@ def test_flake8_does_not_crash_on_source_libcst_rejects(tmp_project):
 
 
 def test_plugin_yields_aio001_when_libcst_fails():
-    from asynclint.flake8_plugin import AsyncLintPlugin
-
     plugin = AsyncLintPlugin(tree=None, filename="x.py", lines=["def f(:\n", "    pass\n"])
     results = list(plugin.run())
     assert [(line, message.split()[0]) for line, _, message, _ in results] == [(1, "AIO001")]
 
 
 def plugin_findings(path: Path, screened: bool, monkeypatch) -> list:
-    import ast
-
-    from asynclint.flake8_plugin import AsyncLintPlugin
-
     source = path.read_text(encoding="utf-8")
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        tree = None  # flake8 reports E999 itself and runs no plugin
-    if tree is None:
-        return []
+        return []  # flake8 reports E999 itself and runs no plugin
     with monkeypatch.context() as patch:
         if not screened:
             patch.setattr(AsyncLintPlugin, "_may_report", lambda self, source, settings: True)
@@ -76,23 +72,22 @@ def plugin_findings(path: Path, screened: bool, monkeypatch) -> list:
 
 
 def test_the_plugins_screen_changes_no_finding(monkeypatch):
-    import sysconfig
+    answers = []  # what the screen said of each file, in the screened runs
+    original = AsyncLintPlugin._may_report
+
+    def recording(self, *args):
+        answers.append(original(self, *args))
+        return answers[-1]
 
     paths = sorted(FIXTURES.rglob("*.py")) + sorted((Path(sysconfig.get_paths()["stdlib"]) / "asyncio").glob("*.py"))
-    skipped = 0
     for path in paths:
         try:
             path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
         everything = plugin_findings(path, False, monkeypatch)
-        assert plugin_findings(path, True, monkeypatch) == everything, path
         with monkeypatch.context() as patch:
-            from asynclint.flake8_plugin import AsyncLintPlugin
-
-            calls = []
-            original = AsyncLintPlugin._may_report
-            patch.setattr(AsyncLintPlugin, "_may_report", lambda self, *a: calls.append(original(self, *a)) or calls[-1])
-            plugin_findings(path, True, monkeypatch)
-        skipped += calls == [False]
-    assert skipped > 20  # files libcst never sees
+            patch.setattr(AsyncLintPlugin, "_may_report", recording)
+            screened = plugin_findings(path, True, monkeypatch)
+        assert screened == everything, path
+    assert answers.count(False) > 20  # files libcst never sees
