@@ -293,10 +293,7 @@ def lint_files(
     if state is not None:
         changed = [path for path in files if state.files[str(path)].digest != digests[path]]
         if not changed:
-            run.diagnostics = sorted(state.diagnostics(), key=lambda d: d.sort_key)
-            run.files_checked = state.files_checked
-            run.files_cached = len(files)
-            return run
+            return _reported(run, state, len(files), parsed=0)
         last_screen = cache.screen(state.screen_id) if state.screen_id and len(changed) <= EDIT_RUN_LIMIT else None
         if last_screen is not None:
             edit = _EditRun(state, last_screen, settings, project_modules, cache, data, digests)
@@ -490,15 +487,20 @@ class _EditRun:
 
     def finish(self, run: RunResult, files: int) -> RunResult:
         state = RunState(self.memos, self.state.files_checked, self.state.screen_id)
-        run.diagnostics = sorted(state.diagnostics(), key=lambda d: d.sort_key)
-        run.files_checked = state.files_checked
-        run.files_parsed = self.parsed
-        run.files_cached = files - self.parsed
         # The per-file entries stay as they are: reading and rewriting a shard would
         # cost more than this run's check, and a whole run re-checks a changed file
         # whose entry is stale, which is one file.
         self.cache.save_last_run(state)
-        return run
+        return _reported(run, state, files, self.parsed)
+
+
+def _reported(run: RunResult, state: RunState, files: int, parsed: int) -> RunResult:
+    """The run's outcome as `state` holds it; the files not parsed came from the cache."""
+    run.diagnostics = sorted(state.diagnostics(), key=lambda d: d.sort_key)
+    run.files_checked = state.files_checked
+    run.files_parsed = parsed
+    run.files_cached = files - parsed
+    return run
 
 
 class _DemandSearch:
