@@ -27,7 +27,7 @@ from .files import may_be_too_deep, nesting_error
 from .incremental import contribution_signature
 from .modules import module_name_of_file
 from .noqa import NoqaMap, is_suppressed, parse_noqa
-from .positions import locate_spans
+from .positions import Statement, locate_spans
 from .fixes import FixPlan, newline_of, plan_to_fix, source_lines, touches_lines
 from .project import settle
 from .rules import ALL_RULES, Rule
@@ -46,6 +46,18 @@ _SKIPPED_FIELDS = frozenset(
     }
 )
 _FIELDS_BY_TYPE: Dict[type, Tuple[str, ...]] = {}
+
+# How the traversal counts statements, in the order Python's `ast` lists them, so that
+# positions.py can find the line where each one starts. A compound statement is one
+# statement; a line of small statements (`a = 1; b = 2`) is as many as it holds, and so
+# is a suite after a colon on the same line, which has no line of its own to start at.
+_COMPOUND, _LINE, _SUITE, _BLOCK = "compound", "line", "suite", "block"
+_STATEMENT_KINDS = {
+    **{name: _COMPOUND for name in ("If", "For", "While", "Try", "TryStar", "With", "FunctionDef", "ClassDef", "Match")},
+    "SimpleStatementLine": _LINE,
+    "SimpleStatementSuite": _SUITE,
+    "IndentedBlock": _BLOCK,
+}
 
 
 def _child_fields(node_type: type) -> Tuple[str, ...]:
@@ -89,6 +101,10 @@ class FileContext:
         self.reports: List[Tuple[str, cst.CSTNode, str, Optional[FixPlan]]] = []
         # Deferred findings that the whole-project pass decides (project.py).
         self.pending: List[Tuple[str, cst.CSTNode, Pending, Optional[FixPlan]]] = []
+        # The innermost statement the traversal is in (kept by _Walker), and where each
+        # node to locate was seen: positions.py generates the code of that statement alone.
+        self.statement: Optional[Statement] = None
+        self.statement_of: Dict[int, Statement] = {}
 
     def in_project(self, qualname: str) -> bool:
         """True when `qualname` lives in a module of the linted project (or this one)."""
@@ -96,17 +112,34 @@ class FileContext:
 
     def report(self, code: str, node: cst.CSTNode, message: str, fix: Optional[FixPlan] = None) -> None:
         self.reports.append((code, node, message, fix))
+        self.seen_here(node, fix)
 
     def defer(self, code: str, node: cst.CSTNode, query: Pending, fix: Optional[FixPlan] = None) -> None:
         """A finding that the whole-project pass decides (see project.py)."""
         self.pending.append((code, node, query, fix))
+        self.seen_here(node, fix)
+
+    def seen_here(self, node: cst.CSTNode, fix: Optional[FixPlan] = None) -> None:
+        """Note that `node` (and what `fix` edits) is in the current statement, most
+        likely: positions.py checks, and looks in the whole module when it is not."""
+        statement = self.statement
+        if statement is None:
+            return
+        self.statement_of.setdefault(id(node), statement)
+        if fix is not None:
+            for edit in fix.edits:
+                self.statement_of.setdefault(id(edit.node), statement)
 
 
 class _Walker:
     """The single traversal: keeps the semantic model current and calls rule visitors."""
 
-    def __init__(self, rules: Sequence[object], semantic: SemanticModel) -> None:
-        self.semantic = semantic
+    def __init__(self, rules: Sequence[object], context: FileContext) -> None:
+        self.semantic = context.semantic
+        self.context = context
+        self.indents: Tuple[str, ...] = ()
+        self.statements = 0  # statements entered so far (see _STATEMENT_KINDS)
+        self.default_indent = context.module.default_indent if context.module is not None else "    "
         self.visitors: Dict[str, List[Callable[[cst.CSTNode], None]]] = defaultdict(list)
         self.leavers: Dict[str, List[Callable[[cst.CSTNode], None]]] = defaultdict(list)
         for rule in rules:
@@ -118,6 +151,21 @@ class _Walker:
 
     def walk(self, node: cst.CSTNode) -> None:
         name = type(node).__name__
+        kind = _STATEMENT_KINDS.get(name)
+        if kind is not None:
+            context = self.context
+            outer_statement, outer_indents = context.statement, self.indents
+            if kind is _BLOCK:
+                indent = node.indent  # type: ignore[attr-defined]
+                self.indents = outer_indents + (self.default_indent if indent is None else indent,)
+            elif kind is _SUITE:
+                self.statements += len(node.body)  # type: ignore[attr-defined]
+            else:
+                context.statement = Statement(node, self.statements, outer_indents)
+                self.statements += len(node.body) if kind is _LINE else 1  # type: ignore[attr-defined]
+                if name == "Match":  # its cases are indented, then their blocks again
+                    indent = node.indent  # type: ignore[attr-defined]
+                    self.indents = outer_indents + (self.default_indent if indent is None else indent,)
         visitors = self.visitors.get(name)
         if visitors:
             for visit in visitors:
@@ -134,6 +182,8 @@ class _Walker:
         if leavers:
             for leave in leavers:
                 leave(node)
+        if kind is not None:
+            context.statement, self.indents = outer_statement, outer_indents
 
     def _children(self, node: cst.CSTNode) -> None:
         for name in _child_fields(type(node)):
@@ -236,7 +286,7 @@ def check_module(
         try:
             context.module = module
             context.semantic.enter_module(module)
-            _Walker([collector, *rules], context.semantic).walk(module)
+            _Walker([collector, *rules], context).walk(module)
             break
         except RecursionError:
             diagnostic = Diagnostic(context.path, 1, 1, "AIO001", "cannot check file: it is nested too deeply")
@@ -253,7 +303,7 @@ def check_module(
     plans = [fix for *_, fix in context.reports + context.pending if fix is not None]
     nodes = [entry[1] for entry in context.reports + context.pending]
     nodes += [edit.node for plan in plans for edit in plan.edits] + collector.nodes_to_locate()
-    spans = locate_spans(module, nodes)
+    spans = locate_spans(module, nodes, context.statement_of, context.source)
     lines = source_lines(context.source) if plans else []
 
     def fix_of(plan: Optional[FixPlan]) -> Optional[Fix]:

@@ -115,6 +115,7 @@ class FactsCollector:
         hit = blocking_call_of(self.context, node)
         if hit is not None:
             self._blocking_nodes.append((current, node, display_name(hit[0]), hit[1].code))
+            self.context.seen_here(node)
         if current.runs_loop is None:
             current.runs_loop = runs_event_loop(self.semantic, node)
 

@@ -1,17 +1,25 @@
 """Where a few nodes start and end, without libcst's PositionProvider.
 
 PositionProvider records a range for every node of the module, which costs about two
-and a half parses. A linter needs the positions of the handful of nodes it reports (and
-edits, for fixes), so this module runs libcst's plain code generation once, notes the
-token index where those nodes start and end (their syntactic range: after leading blank
-lines, comments and parentheses, as PositionProvider reports it), and stops as soon as
-every one of them is complete.
+and a half parses. A linter needs the positions of the nodes it reports (and edits, for
+fixes), so this module runs libcst's plain code generation, notes the token index where
+those nodes start and end (their syntactic range: after leading blank lines, comments
+and parentheses, as PositionProvider reports it), and stops as soon as every one of them
+is complete.
+
+Generating the code of the whole module up to the last node still cost as much as the
+parse when the nodes are spread over the file (pending findings are). So each node is
+first looked for in the code of the innermost statement that holds it, generated alone:
+the traversal notes that statement (engine.py), Python's `ast` says on which line it
+starts, and the generated text must equal the source there, or the node is located in
+the module's code as before.
 """
 from __future__ import annotations
 
+import ast
 import re
 from contextlib import contextmanager
-from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -28,6 +36,14 @@ class Span(NamedTuple):
     end_column: int
 
 
+class Statement(NamedTuple):
+    """A statement that libcst can generate the code of on its own (see engine.py)."""
+
+    node: cst.CSTNode  # a SimpleStatementLine or a compound statement
+    index: int  # how many statements come before it in source order, as `ast` counts them
+    indents: Tuple[str, ...]  # the indentation of each block it is in
+
+
 class _AllFound(Exception):
     pass
 
@@ -35,8 +51,9 @@ class _AllFound(Exception):
 class _MarkingState(CodegenState):
     """Code generation that remembers the token indexes where target nodes start/end."""
 
-    def __init__(self, module: cst.Module, targets: Dict[int, cst.CSTNode]) -> None:
+    def __init__(self, module: cst.Module, targets: Dict[int, cst.CSTNode], indents: Sequence[str] = ()) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.indent_tokens = list(indents)
         self.targets = targets
         # Syntactic marks, and whitespace-inclusive fallbacks for node types that
         # record no syntactic position.
@@ -79,16 +96,129 @@ class _MarkingState(CodegenState):
             raise _AllFound  # the rest of the module is not needed
 
 
-def locate_spans(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Dict[int, Span]:
-    """Map id(node) to its Span for each of `nodes`."""
+def locate_spans(
+    module: cst.Module,
+    nodes: Iterable[cst.CSTNode],
+    statements: Optional[Dict[int, Statement]] = None,
+    source: Optional[str] = None,
+) -> Dict[int, Span]:
+    """Map id(node) to its Span for each of `nodes`.
+
+    `statements` maps id(node) to the statement that holds it and `source` is the
+    module's text: with both, each node is looked for in its statement's code first.
+    """
     targets = {id(node): node for node in nodes}
     if not targets:
         return {}
-    state = _MarkingState(module, targets)
+    spans: Dict[int, Span] = {}
+    if statements and source is not None:
+        spans = _locate_in_statements(module, targets, statements, source)
+    rest = {key: node for key, node in targets.items() if key not in spans}
+    if rest:
+        state = _MarkingState(module, rest)
+        try:
+            module._codegen(state)
+        except _AllFound:
+            pass
+        spans.update(_spans(state, rest, 1))
+    return spans
+
+
+def _locate_in_statements(
+    module: cst.Module, targets: Dict[int, cst.CSTNode], statements: Dict[int, Statement], source: str
+) -> Dict[int, Span]:
+    groups: Dict[int, Tuple[Statement, Dict[int, cst.CSTNode]]] = {}
+    for key, node in targets.items():
+        statement = statements.get(key)
+        if statement is not None:
+            groups.setdefault(id(statement.node), (statement, {}))[1][key] = node
+    if not groups:
+        return {}
+    firsts = statement_lines(source)
+    if firsts is None:
+        return {}
+    line_starts = [0] + [match.end() for match in _NEWLINE.finditer(source)]
+    spans: Dict[int, Span] = {}
+    for statement, members in groups.values():
+        line = _first_line(statement, firsts)
+        if line is None or not 1 <= line <= len(line_starts):
+            continue
+        state = _generate(module, statement, members, elif_=False)
+        same = _same_text(source, line_starts[line - 1], "".join(state.tokens), module.default_newline)
+        if not same and isinstance(statement.node, cst.If):
+            # An `elif` is an If in the orelse of another; alone, it is generated as `if`.
+            state = _generate(module, statement, members, elif_=True)
+            same = _same_text(source, line_starts[line - 1], "".join(state.tokens), module.default_newline)
+        if not same:
+            continue  # the line is wrong: leave these nodes to the whole module's code
+        found = {key: node for key, node in members.items() if key in state.fallback_ends}
+        spans.update(_spans(state, found, line))
+    return spans
+
+
+def _generate(module: cst.Module, statement: Statement, members: Dict[int, cst.CSTNode], elif_: bool) -> _MarkingState:
+    state = _MarkingState(module, members, statement.indents)
     try:
-        module._codegen(state)
+        if elif_:
+            statement.node._codegen(state, is_elif=True)
+        else:
+            statement.node._codegen(state)
     except _AllFound:
         pass
+    return state
+
+
+def statement_lines(source: str) -> Optional[List[int]]:
+    """The line where each statement starts (its first decorator's, if any), in source
+    order; None when Python cannot parse the source."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    lines: List[int] = []
+    _collect_lines(tree.body, lines)
+    return lines
+
+
+def _collect_lines(body: List[ast.stmt], lines: List[int]) -> None:
+    for statement in body:
+        decorators = getattr(statement, "decorator_list", None)
+        lines.append(decorators[0].lineno if decorators else statement.lineno)
+        # The blocks in the order libcst holds them (and the traversal enters them).
+        for field in ("body", "handlers", "orelse", "finalbody", "cases"):
+            inner = getattr(statement, field, None)
+            if not inner:
+                continue
+            if field in ("handlers", "cases"):
+                for part in inner:
+                    _collect_lines(part.body, lines)
+            else:
+                _collect_lines(inner, lines)
+
+
+def _first_line(statement: Statement, firsts: List[int]) -> Optional[int]:
+    """The line where the statement's own code starts: its leading comment lines first."""
+    if statement.index >= len(firsts):
+        return None
+    node = statement.node
+    above = len(getattr(node, "leading_lines", ()))
+    decorators = getattr(node, "decorators", ())
+    if decorators:
+        above += len(decorators[0].leading_lines)
+    return firsts[statement.index] - above
+
+
+def _same_text(source: str, offset: int, text: str, newline: str) -> bool:
+    if source.startswith(text, offset):
+        return True
+    # The module's last line may have no newline; a statement's code always ends in one.
+    end = offset + len(text) - len(newline)
+    return end == len(source) and text.endswith(newline) and source.startswith(text[: -len(newline)], offset)
+
+
+def _spans(state: _MarkingState, targets: Dict[int, cst.CSTNode], first_line: int) -> Dict[int, Span]:
+    """The spans of `targets` from the tokens `state` generated, the first of which
+    starts at column 1 of `first_line`."""
     tokens = state.tokens
     marks: List[Tuple[int, int, str]] = []  # (token index, key, "start"/"end")
     for key in targets:
@@ -100,7 +230,7 @@ def locate_spans(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Dict[int, 
         marks.append((max(end, start), key, "end"))
     marks.sort()
     where: Dict[Tuple[int, str], Tuple[int, int]] = {}
-    line, column, consumed = 1, 0, 0
+    line, column, consumed = first_line, 0, 0
     for index, key, which in marks:
         chunk = "".join(tokens[consumed:index])
         consumed = index

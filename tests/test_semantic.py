@@ -24,8 +24,9 @@ def calls(source: str, module: str = "pkg.mod", is_package: bool = False) -> Dic
         def visit_Call(self, node: cst.Call) -> None:
             seen.append((node, self.semantic.call_qualname(node), self.semantic.in_async_body))
 
+    context.module = tree
     context.semantic.enter_module(tree)
-    _Walker([Recorder(context)], context.semantic).walk(tree)
+    _Walker([Recorder(context)], context).walk(tree)
     positions = locate(tree, [node for node, _, _ in seen])
     result: Dict[int, Tuple[Optional[str], bool]] = {}
     for node, name, in_async in seen:  # outer calls come first; keep them
