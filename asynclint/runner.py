@@ -20,6 +20,7 @@ Nothing here imports libcst: a run whose files are all cached never loads it.
 """
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +33,7 @@ from .cache import Cache, content_hash
 from .config import Settings
 from .diagnostics import Diagnostic, FileResult, InternalError
 from .files import SourceError, decode_source, discover
+from .gc_pause import collect_young, paused_collector
 from .modules import module_name_for
 from .noqa import may_have_noqa
 from .incremental import RunState, memo_of, same_contribution
@@ -126,7 +128,9 @@ def outline_many(
 
 
 def _outline_batch(batch: List[Tuple[Path, bytes, str]], vocabulary: Vocabulary) -> List[FileResult]:
-    return [outline_file(path, data, module, vocabulary) for path, data, module in batch]
+    results = [outline_file(path, data, module, vocabulary) for path, data, module in batch]
+    collect_young()
+    return results
 
 
 # -- the pool ---------------------------------------------------------------------------
@@ -138,13 +142,18 @@ _worker_modules: FrozenSet[str] = frozenset()
 def _init_worker(settings: Settings, modules: FrozenSet[str]) -> None:
     global _worker_settings, _worker_modules
     _worker_settings, _worker_modules = settings, modules
+    # A forked worker inherits the run's paused collector; a spawned one must pause its
+    # own (gc_pause.py). The worker ends with the run.
+    gc.disable()
 
 
 def _check_in_worker(path: Path, data: Optional[bytes]) -> FileResult:
     # The bytes the main process read and hashed: a file saved since then must not be
     # checked in its new content and cached under the old content's hash.
     assert _worker_settings is not None
-    return check_file(path, _worker_settings, _worker_modules, data)
+    result = check_file(path, _worker_settings, _worker_modules, data)
+    collect_young()
+    return result
 
 
 class Workers:
@@ -222,6 +231,7 @@ def _check_here(
     results = []
     for done, path in enumerate(paths, start=1):
         results.append(check_file(path, settings, project_modules, data.get(path)))
+        collect_young()
         if progress:
             progress(done, len(paths))
     return results
@@ -263,6 +273,17 @@ def lint_files(
     jobs: Optional[int] = None,
     cache_dir: Optional[Path] = None,
     progress: Optional[Progress] = None,
+) -> RunResult:
+    with paused_collector():
+        return _lint_files(files, settings, jobs, cache_dir, progress)
+
+
+def _lint_files(
+    files: Sequence[Path],
+    settings: Settings,
+    jobs: Optional[int],
+    cache_dir: Optional[Path],
+    progress: Optional[Progress],
 ) -> RunResult:
     run = RunResult()
     jobs = jobs or os.cpu_count() or 1
