@@ -579,6 +579,11 @@ class _Walker:
                 # async `Connection`) is not it.
                 return {f"{module_name}:{owner}.{name}"}
             keys = {f"{made}.{name}" for made in names(owner)}
+            for source, imported in from_sources.get(owner, ()):
+                # `from pkg.mod import z; z.f()`: `mod.z.f`, whatever `mod` binds `z` to
+                # (a module imported under another name, a class): see Screen.
+                if source:
+                    keys.add(f"{source}.{imported}.{name}")
             for made, module in instances.get(owner, ()):
                 # `e = threading.Event(); e.wait()`: threading's, not asyncio's Event.wait.
                 keys.add(f"{module}.{made}.{name}" if module else f"{made}.{name}")
@@ -1089,6 +1094,23 @@ class Screen:
             for method in methods.get(old, ()):
                 for new in news:
                     aliases.setdefault(f"{old}.{method}", set()).add(f"{new}.{method}")
+        # `from pkg import impl as z` in `mod`: a call of `mod.z.f` elsewhere is `impl.f`.
+        # Only the names some file calls that way are linked, not every function of every
+        # module imported under a name.
+        owners_of: Dict[str, Set[str]] = {}
+        for outline in outlines:
+            for new, old in outline.aliases:
+                if new.count(".") == 1 and ":" not in new:
+                    owners_of.setdefault(new, set()).add(old.rsplit(".", 1)[-1])
+        called = {key for outline in outlines for _, _, _, calls in outline.functions for key in calls}
+        for outline in outlines:
+            called.update(outline.async_calls, outline.dropped_calls, outline.handed_over)
+        for key in called:
+            if key.count(".") != 2 or ":" in key:
+                continue
+            owner, _, name = key.rpartition(".")
+            for module in owners_of.get(owner, ()):
+                aliases.setdefault(f"{module}.{name}", set()).add(key)
         for old, new in aliases.items():
             callers.setdefault(old, set()).update(new)
         self.blocking = _closure(blocking, callers)
@@ -1100,17 +1122,36 @@ class Screen:
             "blocking": _last_names(self.blocking),
             "loop-runner": _last_names(self.looping),
         }
+        self.keys_by_kind = {"coroutine-function": self.coroutines, "blocking": self.blocking, "loop-runner": self.looping}
+        # Every function by its module and name (`pkg.api:fetch`, `pkg.api:Client.get`).
+        # Only a full run asks may_hold, so the screen an edit run keeps leaves it out.
+        self.defined: Optional[FrozenSet[str]] = frozenset(key for key in registered if ":" in key)
+
+    def __getstate__(self) -> Dict[str, object]:
+        return {**self.__dict__, "defined": None}
 
     def may_hold(self, kind: str, qualname: str) -> bool:
         """Whether a pending finding of this kind (diagnostics.Pending) about a project
         callable of this qualified name may hold.
 
-        Resolving a name through imports, re-exports and star imports keeps its last part,
-        or goes through an alias the outlines record: so a function by that name (or an
-        alias of one) that blocks, runs a loop or is an `async def` must exist somewhere.
+        When the name is that of a function its own module defines (`pkg.api.fetch` for
+        `def fetch` in pkg.api, or `pkg.api.Client.get` for a method), the rules find that
+        function, and its module-qualified key says whether it (or what it calls) blocks,
+        runs a loop or is an `async def`. Otherwise the name may lead elsewhere: resolving
+        it through imports, re-exports and star imports keeps its last part, or goes
+        through an alias the outlines record, so a function by that name (or an alias of
+        one) that does so must exist somewhere.
         """
         names = self.names_by_kind.get(kind)
-        return self.blind or names is None or qualname.rsplit(".", 1)[-1] in names
+        if self.blind or names is None:
+            return True
+        module, _, name = qualname.rpartition(".")
+        if self.defined:
+            outer, _, owner = module.rpartition(".")
+            for key in (f"{module}:{name}", f"{outer}:{owner}.{name}"):
+                if key in self.defined:
+                    return key in self.keys_by_kind[kind]
+        return name in names
 
     def needs_check(self, outline: Optional[Outline], codes: FrozenSet[str]) -> bool:
         """True when the full check of a file with this outline may report something."""

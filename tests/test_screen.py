@@ -7,6 +7,7 @@ the screen lets through or holds back, so that a weaker test shows up here first
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 import sysconfig
@@ -248,6 +249,35 @@ def test_a_bare_call_is_keyed_by_where_its_name_comes_from():
         assert screen.needs_check(outlines[name], frozenset({"AIO200"})), name
     for name in quiet:  # `jobs.main` is not, and a parameter is no function of the project
         assert not screen.needs_check(outlines[name], frozenset({"AIO200"})), name
+
+
+def test_a_pending_finding_about_a_function_its_module_defines_asks_that_function():
+    vocabulary = Vocabulary(Settings(), ["pkg.conn", "pkg.aio"])
+    conn = outline_source(b"class Conn:\n    def close(self):\n        pass\n", "pkg.conn", vocabulary)
+    aio = outline_source(b"class Stream:\n    async def close(self):\n        pass\n", "pkg.aio", vocabulary)
+    screen = Screen([conn, aio])
+    assert not screen.may_hold("coroutine-function", "pkg.conn.Conn.close")  # a plain method
+    assert screen.may_hold("coroutine-function", "pkg.aio.Stream.close")
+    # A name no module defines as such may be a re-export of any `close`.
+    assert screen.may_hold("coroutine-function", "pkg.reexport.close")
+    assert not screen.may_hold("coroutine-function", "pkg.conn.Conn.open")
+    # The screen an edit run keeps has no such keys, and answers by name.
+    kept = pickle.loads(pickle.dumps(screen))
+    assert kept.may_hold("coroutine-function", "pkg.conn.Conn.close")
+
+
+def test_a_module_reexported_under_another_name_is_still_followed(tmp_project, monkeypatch):
+    root = tmp_project(
+        {
+            "pkg/__init__.py": "",
+            "pkg/impl.py": "import time\n\ndef f():\n    time.sleep(1)\n",
+            # `mod.z.f` is `impl.f`; mod's own `z` class is another `f` that does not block.
+            "pkg/mod.py": "from pkg import impl as z\n\nclass y:\n    def f(self):\n        pass\n",
+            "pkg/app.py": "from pkg.mod import z\n\nasync def main():\n    z.f()\n",
+        }
+    )
+    settings = Settings(select=("AIO110",))
+    assert assert_screen_changes_nothing([root / "pkg"], settings, monkeypatch) == 1
 
 
 def test_a_function_nested_in_another_is_no_name_for_other_modules():
