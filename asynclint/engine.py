@@ -270,8 +270,10 @@ def check_module(
     module: cst.Module,
     make_context: Callable[[], FileContext],
     codes: FrozenSet[str],
+    lines: Optional[Sequence[int]] = None,
 ) -> FileResult:
-    """Run the enabled rules over a parsed module in one traversal.
+    """Run the enabled rules over a parsed module in one traversal. `lines`: where each
+    statement starts (statements.py), if the caller has it.
 
     If a rule raises (a bug of ours), the error is recorded with the rule's code and
     the traversal is repeated without that rule, so the other rules' findings survive.
@@ -303,7 +305,7 @@ def check_module(
     plans = [fix for *_, fix in context.reports + context.pending if fix is not None]
     nodes = [entry[1] for entry in context.reports + context.pending]
     nodes += [edit.node for plan in plans for edit in plan.edits] + collector.nodes_to_locate()
-    spans = locate_spans(module, nodes, context.statement_of, context.source)
+    spans = locate_spans(module, nodes, context.statement_of, context.source, lines)
     lines = source_lines(context.source) if plans else []
 
     def fix_of(plan: Optional[FixPlan]) -> Optional[Fix]:
@@ -354,8 +356,10 @@ def check_source(
     is_package: bool = False,
     project_modules: FrozenSet[str] = frozenset(),
     apply_noqa: bool = True,
+    lines: Optional[Sequence[int]] = None,
 ) -> FileResult:
-    """Parse and check one source text. Parse failures become AIO001."""
+    """Parse and check one source text. Parse failures become AIO001. `lines`: where
+    each statement starts (statements.py), if the caller has it from `ast` already."""
     if codes is None:
         codes = settings.enabled_codes()
     # libcst overflows the C stack on very deep nesting (a crash, not an exception):
@@ -380,6 +384,7 @@ def check_source(
         module,
         lambda: FileContext(path, source, module_name, is_package, settings, project_modules, apply_noqa),
         codes,
+        lines,
     )
 
 

@@ -16,13 +16,14 @@ the module's code as before.
 """
 from __future__ import annotations
 
-import ast
 import re
 from contextlib import contextmanager
 from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
+
+from .statements import statement_lines_of_source
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 
@@ -101,18 +102,20 @@ def locate_spans(
     nodes: Iterable[cst.CSTNode],
     statements: Optional[Dict[int, Statement]] = None,
     source: Optional[str] = None,
+    lines: Optional[Sequence[int]] = None,
 ) -> Dict[int, Span]:
     """Map id(node) to its Span for each of `nodes`.
 
     `statements` maps id(node) to the statement that holds it and `source` is the
     module's text: with both, each node is looked for in its statement's code first.
+    `lines` is statements.statement_lines of the source, when the caller has it.
     """
     targets = {id(node): node for node in nodes}
     if not targets:
         return {}
     spans: Dict[int, Span] = {}
     if statements and source is not None:
-        spans = _locate_in_statements(module, targets, statements, source)
+        spans = _locate_in_statements(module, targets, statements, source, lines)
     rest = {key: node for key, node in targets.items() if key not in spans}
     if rest:
         state = _MarkingState(module, rest)
@@ -125,7 +128,11 @@ def locate_spans(
 
 
 def _locate_in_statements(
-    module: cst.Module, targets: Dict[int, cst.CSTNode], statements: Dict[int, Statement], source: str
+    module: cst.Module,
+    targets: Dict[int, cst.CSTNode],
+    statements: Dict[int, Statement],
+    source: str,
+    lines: Optional[Sequence[int]] = None,
 ) -> Dict[int, Span]:
     groups: Dict[int, Tuple[Statement, Dict[int, cst.CSTNode]]] = {}
     for key, node in targets.items():
@@ -134,7 +141,7 @@ def _locate_in_statements(
             groups.setdefault(id(statement.node), (statement, {}))[1][key] = node
     if not groups:
         return {}
-    firsts = statement_lines(source)
+    firsts = lines if lines is not None else statement_lines_of_source(source)
     if firsts is None:
         return {}
     line_starts = [0] + [match.end() for match in _NEWLINE.finditer(source)]
@@ -168,35 +175,7 @@ def _generate(module: cst.Module, statement: Statement, members: Dict[int, cst.C
     return state
 
 
-def statement_lines(source: str) -> Optional[List[int]]:
-    """The line where each statement starts (its first decorator's, if any), in source
-    order; None when Python cannot parse the source."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
-    lines: List[int] = []
-    _collect_lines(tree.body, lines)
-    return lines
-
-
-def _collect_lines(body: List[ast.stmt], lines: List[int]) -> None:
-    for statement in body:
-        decorators = getattr(statement, "decorator_list", None)
-        lines.append(decorators[0].lineno if decorators else statement.lineno)
-        # The blocks in the order libcst holds them (and the traversal enters them).
-        for field in ("body", "handlers", "orelse", "finalbody", "cases"):
-            inner = getattr(statement, field, None)
-            if not inner:
-                continue
-            if field in ("handlers", "cases"):
-                for part in inner:
-                    _collect_lines(part.body, lines)
-            else:
-                _collect_lines(inner, lines)
-
-
-def _first_line(statement: Statement, firsts: List[int]) -> Optional[int]:
+def _first_line(statement: Statement, firsts: Sequence[int]) -> Optional[int]:
     """The line where the statement's own code starts: its leading comment lines first."""
     if statement.index >= len(firsts):
         return None

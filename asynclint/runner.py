@@ -38,7 +38,8 @@ from .modules import module_name_for
 from .noqa import may_have_noqa
 from .incremental import RunState, memo_of, same_contribution
 from .project import ProjectIndex, Settled, settle
-from .screen import Outline, Screen, Vocabulary, outline_source
+from .screen import Outline, Screen, Vocabulary, outline_source, outline_tree, parse_tree
+from .statements import statement_lines
 from .timelimit import FileTimeout, time_limit
 from .unused_noqa import unused_noqa
 
@@ -68,8 +69,10 @@ def check_file(
     settings: Settings,
     project_modules: FrozenSet[str] = frozenset(),
     data: Optional[bytes] = None,
+    lines: Optional[Sequence[int]] = None,
 ) -> FileResult:
-    """Read, decode, parse and check one file; an unreadable one is a single AIO001."""
+    """Read, decode, parse and check one file; an unreadable one is a single AIO001.
+    `lines`: where each statement of `data` starts, from the outline pass (statements.py)."""
     from .engine import check_source  # libcst is needed only from here on
 
     display = str(path)
@@ -84,7 +87,9 @@ def check_file(
     module_name, is_package = module_name_for(path)
     try:
         with time_limit(settings.file_timeout):
-            return check_source(source, display, settings, codes, module_name, is_package, project_modules)
+            return check_source(
+                source, display, settings, codes, module_name, is_package, project_modules, lines=lines
+            )
     except FileTimeout:
         result = FileResult(path=display, timed_out=True)
         if "AIO001" in codes:
@@ -99,9 +104,16 @@ def _read_text(path: Path) -> str:
     return read_source(path)
 
 
-def outline_file(path: Path, data: bytes, module: str, vocabulary: Vocabulary) -> FileResult:
-    """The cheap look at a file: its outline, as a result with no findings (yet)."""
-    return FileResult(path=str(path), outline=outline_source(data, module, vocabulary))
+Outlined = Tuple[FileResult, Optional[Sequence[int]]]
+
+
+def outline_file(path: Path, data: bytes, module: str, vocabulary: Vocabulary) -> Outlined:
+    """The cheap look at a file: its outline, as a result with no findings (yet), and
+    where its statements start (for the check, should the file need one)."""
+    tree = parse_tree(data)
+    if tree is None:
+        return FileResult(path=str(path)), None
+    return FileResult(path=str(path), outline=outline_tree(tree, module, vocabulary, data)), statement_lines(tree)
 
 
 def outline_many(
@@ -110,7 +122,7 @@ def outline_many(
     modules: Dict[Path, str],
     vocabulary: Vocabulary,
     workers: "Workers",
-) -> List[FileResult]:
+) -> List[Outlined]:
     """Outline files, in the run's process pool when there are enough; results in
     `paths` order."""
     work = [(path, data[path], modules[path]) for path in paths]
@@ -127,7 +139,7 @@ def outline_many(
         return _outline_batch(work, vocabulary)
 
 
-def _outline_batch(batch: List[Tuple[Path, bytes, str]], vocabulary: Vocabulary) -> List[FileResult]:
+def _outline_batch(batch: List[Tuple[Path, bytes, str]], vocabulary: Vocabulary) -> List[Outlined]:
     results = [outline_file(path, data, module, vocabulary) for path, data, module in batch]
     collect_young()
     return results
@@ -147,11 +159,11 @@ def _init_worker(settings: Settings, modules: FrozenSet[str]) -> None:
     gc.disable()
 
 
-def _check_in_worker(path: Path, data: Optional[bytes]) -> FileResult:
+def _check_in_worker(path: Path, data: Optional[bytes], lines: Optional[Sequence[int]] = None) -> FileResult:
     # The bytes the main process read and hashed: a file saved since then must not be
     # checked in its new content and cached under the old content's hash.
     assert _worker_settings is not None
-    result = check_file(path, _worker_settings, _worker_modules, data)
+    result = check_file(path, _worker_settings, _worker_modules, data, lines)
     collect_young()
     return result
 
@@ -194,20 +206,22 @@ def check_many(
     data: Dict[Path, bytes],
     progress: Optional[Progress],
     workers: Workers,
+    lines: Optional[Dict[Path, Sequence[int]]] = None,
 ) -> List[FileResult]:
     """Check files, in the run's process pool when there are enough; results in `paths`
-    order."""
+    order. `lines`: where each file's statements start, for those the outline pass saw."""
+    lines = lines or {}
     if workers.jobs <= 1 or len(paths) < POOL_THRESHOLD:
-        return _check_here(paths, settings, project_modules, data, progress)
+        return _check_here(paths, settings, project_modules, data, progress, lines)
     # Largest files first, so that one big file does not finish last on its own.
     order = sorted(range(len(paths)), key=lambda i: -len(data.get(paths[i], b"")))
     by_index: Dict[int, FileResult] = {}
     try:
         pool = workers.pool()
     except _NO_POOL:
-        return _check_here(paths, settings, project_modules, data, progress)
+        return _check_here(paths, settings, project_modules, data, progress, lines)
     try:
-        futures = {pool.submit(_check_in_worker, paths[i], data.get(paths[i])): i for i in order}
+        futures = {pool.submit(_check_in_worker, paths[i], data.get(paths[i]), lines.get(paths[i])): i for i in order}
         for done, future in enumerate(_completed(futures), start=1):
             index = futures[future]
             by_index[index] = _result_or_crash(future, paths[index])
@@ -227,10 +241,11 @@ def _check_here(
     project_modules: FrozenSet[str],
     data: Dict[Path, bytes],
     progress: Optional[Progress],
+    lines: Dict[Path, Sequence[int]],
 ) -> List[FileResult]:
     results = []
     for done, path in enumerate(paths, start=1):
-        results.append(check_file(path, settings, project_modules, data.get(path)))
+        results.append(check_file(path, settings, project_modules, data.get(path), lines.get(path)))
         collect_young()
         if progress:
             progress(done, len(paths))
@@ -340,7 +355,7 @@ def _lint_files(
                 run.files_cached += 1
             else:
                 todo.append(path)
-        for path, result in zip(todo, check_many(todo, settings, project_modules, data, progress, workers)):
+        for path, result in zip(todo, check_many(todo, settings, project_modules, data, progress, workers, lines_of)):
             result.outline = outlined[path].outline if path in outlined else None
             results[path] = result
             run.files_parsed += 1
@@ -349,6 +364,7 @@ def _lint_files(
 
     # 2: outline what the cache does not know.
     outlined: Dict[Path, FileResult] = {}
+    lines_of: Dict[Path, Sequence[int]] = {}  # where the statements start, for the check
     unknown = []
     for path in data:
         hit = cached(path, need_parse=False)
@@ -358,8 +374,10 @@ def _lint_files(
             unknown.append(path)
     if unknown:
         vocabulary = Vocabulary(settings, project_modules)
-        for path, result in zip(unknown, outline_many(unknown, data, modules_of, vocabulary, workers)):
+        for path, (result, lines) in zip(unknown, outline_many(unknown, data, modules_of, vocabulary, workers)):
             outlined[path] = result
+            if lines is not None:
+                lines_of[path] = lines
             if cache is not None and result.outline is not None:
                 cache.put(str(path), digests[path], result)
     screen = Screen(result.outline for result in outlined.values() if result.outline is not None)

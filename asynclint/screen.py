@@ -143,11 +143,16 @@ class Vocabulary:
 def outline_source(data: bytes, module_name: str, vocabulary: Vocabulary) -> Optional[Outline]:
     """The file's outline, or None when Python cannot decode or parse it (libcst then
     checks it, to report why as AIO001)."""
+    tree = parse_tree(data)
+    return None if tree is None else outline_tree(tree, module_name, vocabulary, data)
+
+
+def parse_tree(data: bytes) -> Optional[ast.Module]:
+    """Python's tree of the file, or None when Python cannot decode or parse it."""
     try:
-        tree = ast.parse(decode_source(data))
+        return ast.parse(decode_source(data))
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
-    return outline_tree(tree, module_name, vocabulary, data)
 
 
 def outline_tree(tree: ast.Module, module_name: str, vocabulary: Vocabulary, data: bytes) -> Optional[Outline]:

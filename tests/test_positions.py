@@ -12,6 +12,7 @@ from asynclint.config import Settings
 from asynclint.engine import FileContext, _Walker
 from asynclint.positions import Span, locate_spans
 from asynclint.rules.base import Rule
+from asynclint.runner import lint_files
 
 from .conftest import FIXTURES
 
@@ -165,7 +166,7 @@ def test_a_statement_whose_line_ast_gets_wrong_falls_back_to_the_module() -> Non
 
 def test_without_python_s_lines_the_module_s_code_is_used(monkeypatch) -> None:
     # As when Python cannot parse what libcst can (syntax newer than this Python).
-    monkeypatch.setattr(positions, "statement_lines", lambda source: None)
+    monkeypatch.setattr(positions, "statement_lines_of_source", lambda source: None)
     fast, slow, through_statements = _both_ways(TRICKY)
     assert fast == slow
     assert through_statements == 0
@@ -184,3 +185,20 @@ def test_fixtures_locate_the_same_through_statements(path) -> None:
     fast, slow, through_statements = _both_ways(source)
     assert fast == slow
     assert through_statements > 0
+
+
+def test_a_run_takes_the_statement_lines_from_the_outline_pass(tmp_project, monkeypatch) -> None:
+    root = tmp_project(
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "import time\n\n\n@decorated\nasync def f():\n    if x:\n        time.sleep(1)\n",
+        }
+    )
+
+    def second_parse(source):
+        raise AssertionError("the check parsed the file with ast again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(positions, "statement_lines_of_source", second_parse)
+        run = lint_files(sorted(root.rglob("*.py")), Settings(), jobs=1)
+    assert [(d.line, d.column, d.end_line, d.end_column, d.code) for d in run.diagnostics] == [(7, 9, 7, 22, "AIO100")]

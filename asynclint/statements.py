@@ -1,0 +1,46 @@
+"""Where each statement of a module starts, by Python's `ast`, in source order.
+
+positions.py locates a node by generating the code of the statement that holds it,
+starting at the line this list gives. The outline pass has the `ast` tree already, so it
+takes the list from there and hands it to the check (runner.py); no second parse.
+"""
+from __future__ import annotations
+
+import ast
+from array import array
+from typing import List, Optional
+
+# The blocks of a statement in the order libcst holds them and the traversal enters them.
+_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
+def statement_lines(tree: ast.Module) -> "array[int]":
+    """The line where each statement starts (its first decorator's, if any), in source
+    order: each compound statement, then what its blocks hold."""
+    lines: List[int] = []
+    _collect(tree.body, lines)
+    return array("I", lines)
+
+
+def statement_lines_of_source(source: str) -> Optional["array[int]"]:
+    """As statement_lines, parsing `source`; None when Python cannot parse it."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    return statement_lines(tree)
+
+
+def _collect(body: List[ast.stmt], lines: List[int]) -> None:
+    for statement in body:
+        decorators = getattr(statement, "decorator_list", None)
+        lines.append(decorators[0].lineno if decorators else statement.lineno)
+        for field in _BLOCKS:
+            inner = getattr(statement, field, None)
+            if not inner:
+                continue
+            if field in ("handlers", "cases"):
+                for part in inner:
+                    _collect(part.body, lines)
+            else:
+                _collect(inner, lines)
