@@ -72,6 +72,18 @@ def _child_fields(node_type: type) -> Tuple[str, ...]:
     return names
 
 
+_NODE_TYPES: Dict[type, bool] = {}
+
+
+def _is_node(kind: type) -> bool:
+    """isinstance(value, cst.CSTNode) by the value's type: CSTNode is an abstract class,
+    whose isinstance() takes the slow path, a few million times per corpus."""
+    known = _NODE_TYPES.get(kind)
+    if known is None:
+        known = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return known
+
+
 class FileContext:
     """What rules see of the file being checked."""
 
@@ -188,12 +200,13 @@ class _Walker:
     def _children(self, node: cst.CSTNode) -> None:
         for name in _child_fields(type(node)):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                self.walk(value)
-            elif isinstance(value, (list, tuple)):
+            kind = type(value)
+            if kind is tuple or kind is list:
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
+                    if _is_node(type(item)):
                         self.walk(item)
+            elif _is_node(kind):
+                self.walk(value)
 
     def _walk_all(self, nodes: Sequence[Optional[cst.CSTNode]]) -> None:
         for node in nodes:
