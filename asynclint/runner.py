@@ -168,6 +168,20 @@ def _check_in_worker(path: Path, data: Optional[bytes], lines: Optional[Sequence
     return result
 
 
+def _preload_checker() -> None:
+    """Import libcst and the rules before the outline pass starts the pool.
+
+    With this many files to outline, some will need the full check, here (the demand
+    search's last small rounds) and in every worker. Workers forked after the import
+    share it instead of each importing libcst again (about 0.2 s of CPU a process).
+    Elsewhere (spawned workers) it would only cost the time here.
+    """
+    import multiprocessing
+
+    if multiprocessing.get_start_method(allow_none=False) == "fork":
+        from . import engine  # noqa: F401
+
+
 class Workers:
     """The process pool of a run, started when first needed and kept for the next batch:
     the outlines, the files the screen picks, each round of the demand search. A worker
@@ -373,6 +387,8 @@ def _lint_files(
         else:
             unknown.append(path)
     if unknown:
+        if workers.jobs > 1 and len(unknown) >= POOL_THRESHOLD * 4:
+            _preload_checker()
         vocabulary = Vocabulary(settings, project_modules)
         for path, (result, lines) in zip(unknown, outline_many(unknown, data, modules_of, vocabulary, workers)):
             outlined[path] = result
