@@ -401,10 +401,13 @@ def check_source(
     )
 
 
-def check_single_module(source: str, path: str, settings: Settings, apply_noqa: bool = True) -> List[Diagnostic]:
-    """Check one module with a one-module index (the flake8 plugin's view)."""
+def check_single_module(
+    source: str, path: str, settings: Settings, apply_noqa: bool = True, lines: Optional[Sequence[int]] = None
+) -> List[Diagnostic]:
+    """Check one module with a one-module index (the flake8 plugin's view). `lines`:
+    where each statement starts (statements.py), from flake8's `ast` tree."""
     module_name, is_package = module_name_of_file(path)
     codes = settings.codes_for(Path(path))
-    result = check_source(source, path, settings, codes, module_name, is_package, apply_noqa=apply_noqa)
+    result = check_source(source, path, settings, codes, module_name, is_package, apply_noqa=apply_noqa, lines=lines)
     diagnostics = result.diagnostics + settle([result], settings).diagnostics
     return sorted(diagnostics, key=lambda d: d.sort_key)

@@ -71,7 +71,10 @@ class AsyncLintPlugin:
         source = "".join(self.lines)
         if not self._may_report(source, settings):
             return
-        for diagnostic in check_single_module(source, self.filename, settings, apply_noqa=False):
+        from .statements import statement_lines
+
+        lines = statement_lines(self.tree) if isinstance(self.tree, ast.Module) else None
+        for diagnostic in check_single_module(source, self.filename, settings, apply_noqa=False, lines=lines):
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
 
     def _may_report(self, source: str, settings: Any) -> bool:
