@@ -150,20 +150,24 @@ def _locate_in_statements(
         line = _first_line(statement, firsts)
         if line is None or not 1 <= line <= len(line_starts):
             continue
+        offset, newline = line_starts[line - 1], module.default_newline
         state = _generate(module, statement, members, elif_=False)
-        same = _same_text(source, line_starts[line - 1], "".join(state.tokens), module.default_newline)
+        same = _matches(state, source, offset, newline)
         if not same and isinstance(statement.node, cst.If):
             # An `elif` is an If in the orelse of another; alone, it is generated as `if`.
             state = _generate(module, statement, members, elif_=True)
-            same = _same_text(source, line_starts[line - 1], "".join(state.tokens), module.default_newline)
-        if not same:
+            same = _matches(state, source, offset, newline)
+        if state is None or not same:
             continue  # the line is wrong: leave these nodes to the whole module's code
         found = {key: node for key, node in members.items() if key in state.fallback_ends}
         spans.update(_spans(state, found, line))
     return spans
 
 
-def _generate(module: cst.Module, statement: Statement, members: Dict[int, cst.CSTNode], elif_: bool) -> _MarkingState:
+def _generate(
+    module: cst.Module, statement: Statement, members: Dict[int, cst.CSTNode], elif_: bool
+) -> Optional[_MarkingState]:
+    """The marked code of the statement alone; None if libcst cannot generate it so."""
     state = _MarkingState(module, members, statement.indents)
     try:
         if elif_:
@@ -172,7 +176,13 @@ def _generate(module: cst.Module, statement: Statement, members: Dict[int, cst.C
             statement.node._codegen(state)
     except _AllFound:
         pass
+    except Exception:  # a shortcut of ours must cost time, never a finding
+        return None
     return state
+
+
+def _matches(state: Optional[_MarkingState], source: str, offset: int, newline: str) -> bool:
+    return state is not None and _same_text(source, offset, "".join(state.tokens), newline)
 
 
 def _first_line(statement: Statement, firsts: Sequence[int]) -> Optional[int]:

@@ -10,7 +10,7 @@ import pytest
 from asynclint import positions
 from asynclint.config import Settings
 from asynclint.engine import FileContext, _Walker
-from asynclint.positions import Span, locate_spans
+from asynclint.positions import Span, Statement, locate_spans
 from asynclint.rules.base import Rule
 from asynclint.runner import lint_files
 
@@ -170,6 +170,21 @@ def test_without_python_s_lines_the_module_s_code_is_used(monkeypatch) -> None:
     fast, slow, through_statements = _both_ways(TRICKY)
     assert fast == slow
     assert through_statements == 0
+
+
+def test_a_statement_libcst_cannot_generate_alone_falls_back_to_the_module() -> None:
+    class Broken:
+        leading_lines = ()
+
+        def _codegen(self, state, **kwargs):
+            raise ValueError("a bug in the shortcut")
+
+    source = "x = 1\ny = f(x)\n"
+    module = cst.parse_module(source)
+    call = module.body[1].body[0].value
+    statements = {id(call): Statement(Broken(), 1, ())}  # type: ignore[arg-type]
+    assert locate_spans(module, [call], statements, source) == locate_spans(module, [call])
+    assert locate_spans(module, [call])[id(call)] == Span(2, 5, 2, 9)
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.rglob("*.py")), ids=lambda path: path.relative_to(FIXTURES).as_posix())
