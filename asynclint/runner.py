@@ -396,7 +396,7 @@ def _lint_files(
                 lines_of[path] = lines
             if cache is not None and result.outline is not None:
                 cache.put(str(path), digests[path], result)
-    screen = Screen(result.outline for result in outlined.values() if result.outline is not None)
+    screen = Screen((result.outline for result in outlined.values() if result.outline is not None), project_modules)
 
     # 3: the files some enabled rule may report on, then the modules their pending
     # findings need. A module name can have several files (a `.pyi` beside its `.py`,

@@ -1024,7 +1024,8 @@ def _alias_map(pairs: Iterable[Tuple[str, str]]) -> Dict[str, Set[str]]:
 class Screen:
     """Which files need the full check, given every file's outline."""
 
-    def __init__(self, outlines: Iterable[Outline]) -> None:
+    def __init__(self, outlines: Iterable[Outline], modules: Iterable[str] = ()) -> None:
+        """`modules`: the project's module names, if known (may_hold uses them)."""
         outlines = list(outlines)
         self.blind = not all(outline.complete for outline in outlines)
         callers: Dict[str, Set[str]] = {}  # key -> keys of plain functions that call it
@@ -1131,9 +1132,11 @@ class Screen:
         # Every function by its module and name (`pkg.api:fetch`, `pkg.api:Client.get`).
         # Only a full run asks may_hold, so the screen an edit run keeps leaves it out.
         self.defined: Optional[FrozenSet[str]] = frozenset(key for key in registered if ":" in key)
+        self.modules: Optional[FrozenSet[str]] = frozenset(modules)
+        self.star_importers = frozenset(new for new, _ in owner_aliases)  # last parts
 
     def __getstate__(self) -> Dict[str, object]:
-        return {**self.__dict__, "defined": None}
+        return {**self.__dict__, "defined": None, "modules": None}
 
     def may_hold(self, kind: str, qualname: str) -> bool:
         """Whether a pending finding of this kind (diagnostics.Pending) about a project
@@ -1150,6 +1153,8 @@ class Screen:
         names = self.names_by_kind.get(kind)
         if self.blind or names is None:
             return True
+        if self._under_a_function(qualname):
+            return False
         module, _, name = qualname.rpartition(".")
         if self.defined:
             outer, _, owner = module.rpartition(".")
@@ -1157,6 +1162,25 @@ class Screen:
                 if key in self.defined:
                     return key in self.keys_by_kind[kind]
         return name in names
+
+    def _under_a_function(self, qualname: str) -> bool:
+        """`base64.b64encode.decode` (for `base64.b64encode(data).decode()`): a name
+        below a function (or method) its module defines, which the rules resolve to no
+        function. Not when the module star-imports (the rules may look through that)."""
+        if not self.defined or not self.modules:
+            return False
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module not in self.modules:
+                continue
+            # The longest module the name goes through, as the rules resolve it.
+            if cut == len(parts) - 1 or parts[cut - 1] in self.star_importers:
+                return False
+            if f"{module}:{parts[cut]}" in self.defined:
+                return True
+            return cut + 2 < len(parts) and f"{module}:{parts[cut]}.{parts[cut + 1]}" in self.defined
+        return False
 
     def needs_check(self, outline: Optional[Outline], codes: FrozenSet[str]) -> bool:
         """True when the full check of a file with this outline may report something."""

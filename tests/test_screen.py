@@ -266,6 +266,30 @@ def test_a_pending_finding_about_a_function_its_module_defines_asks_that_functio
     assert kept.may_hold("coroutine-function", "pkg.conn.Conn.close")
 
 
+def test_a_name_below_a_function_asks_no_module():
+    modules = ["codec", "pkg", "pkg.mod", "pkg.star", "pkg.aio"]
+    vocabulary = Vocabulary(Settings(), modules)
+    sources = {
+        "codec": b"def encode(data):\n    return data\n",
+        # A function `mod` in the package and a submodule `pkg.mod` with an async `f`.
+        "pkg": b"def mod():\n    pass\n",
+        "pkg.mod": b"async def f():\n    pass\n",
+        "pkg.star": b"from pkg.aio import *\n\ndef g():\n    pass\n",
+        "pkg.aio": b"async def decode():\n    pass\n\nasync def close():\n    pass\n",
+    }
+    screen = Screen([outline_source(source, name, vocabulary) for name, source in sources.items()], modules)
+    # `codec.encode(data).decode()`: the rules resolve it to no function.
+    assert not screen.may_hold("coroutine-function", "codec.encode.decode")
+    # `pkg.mod` is the submodule, whatever function `pkg` has by that name.
+    assert screen.may_hold("coroutine-function", "pkg.mod.f")
+    # A module that star-imports: the rules may look through it.
+    assert screen.may_hold("coroutine-function", "pkg.star.g.close")
+    # Without the project's modules, by name.
+    assert Screen([outline_source(sources["codec"], "codec", vocabulary), outline_source(sources["pkg.aio"], "pkg.aio", vocabulary)]).may_hold(
+        "coroutine-function", "codec.encode.decode"
+    )
+
+
 def test_a_module_reexported_under_another_name_is_still_followed(tmp_project, monkeypatch):
     root = tmp_project(
         {
