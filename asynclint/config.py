@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .codes import RULES
 from .timelimit import DEFAULT_FILE_TIMEOUT
@@ -106,6 +107,14 @@ def select_codes(
     ignore wins over a select unless the select is more specific (`ignore AIO1`,
     `select AIO105` keeps AIO105).
     """
+    # Asked for every file (codes_for), thousands of times a run: remembered.
+    return _select_codes(None if select is None else tuple(select), tuple(extend_select), tuple(ignore))
+
+
+@functools.lru_cache(maxsize=64)
+def _select_codes(
+    select: Optional[Tuple[str, ...]], extend_select: Tuple[str, ...], ignore: Tuple[str, ...]
+) -> FrozenSet[str]:
     selectors = list(select) if select is not None else ["AIO"]
     selectors += list(extend_select)
     enabled = set()
