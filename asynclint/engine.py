@@ -164,20 +164,7 @@ class _Walker:
     def walk(self, node: cst.CSTNode) -> None:
         name = type(node).__name__
         kind = _STATEMENT_KINDS.get(name)
-        if kind is not None:
-            context = self.context
-            outer_statement, outer_indents = context.statement, self.indents
-            if kind is _BLOCK:
-                indent = node.indent  # type: ignore[attr-defined]
-                self.indents = outer_indents + (self.default_indent if indent is None else indent,)
-            elif kind is _SUITE:
-                self.statements += len(node.body)  # type: ignore[attr-defined]
-            else:
-                context.statement = Statement(node, self.statements, outer_indents)
-                self.statements += len(node.body) if kind is _LINE else 1  # type: ignore[attr-defined]
-                if name == "Match":  # its cases are indented, then their blocks again
-                    indent = node.indent  # type: ignore[attr-defined]
-                    self.indents = outer_indents + (self.default_indent if indent is None else indent,)
+        outer = self._enter_statement(kind, name, node) if kind is not None else None
         visitors = self.visitors.get(name)
         if visitors:
             for visit in visitors:
@@ -194,8 +181,23 @@ class _Walker:
         if leavers:
             for leave in leavers:
                 leave(node)
-        if kind is not None:
-            context.statement, self.indents = outer_statement, outer_indents
+        if outer is not None:
+            self.context.statement, self.indents = outer
+
+    def _enter_statement(self, kind: str, name: str, node: Any) -> Tuple[Optional[Statement], Tuple[str, ...]]:
+        """Keep count of statements and block indentation (see _STATEMENT_KINDS); returns
+        what to restore on the way out."""
+        outer = (self.context.statement, self.indents)
+        if kind is _BLOCK:
+            self.indents = self.indents + (self.default_indent if node.indent is None else node.indent,)
+        elif kind is _SUITE:
+            self.statements += len(node.body)
+        else:
+            self.context.statement = Statement(node, self.statements, self.indents)
+            self.statements += len(node.body) if kind is _LINE else 1
+            if name == "Match":  # its cases are indented, then their blocks again
+                self.indents = self.indents + (self.default_indent if node.indent is None else node.indent,)
+        return outer
 
     def _children(self, node: cst.CSTNode) -> None:
         for name in _child_fields(type(node)):
