@@ -38,7 +38,7 @@ from .modules import module_name_for
 from .noqa import may_have_noqa
 from .incremental import RunState, memo_of, same_contribution
 from .project import ProjectIndex, Settled, settle
-from .screen import Outline, Screen, Vocabulary, outline_source, outline_tree, parse_tree
+from .screen import Outline, Screen, Vocabulary, outline_tree, parse_tree
 from .statements import statement_lines
 from .timelimit import FileTimeout, time_limit
 from .unused_noqa import unused_noqa
@@ -521,13 +521,13 @@ class _EditRun:
         unused_noqa_on = "AIO900" in self.settings.enabled_codes()
         for path in changed:
             memo = self.state.files[str(path)]
-            outline = outline_source(self.data[path], modules_of[path], vocabulary)
+            result, lines = outline_file(path, self.data[path], modules_of[path], vocabulary)
+            outline = result.outline
             if outline is None:
                 return False  # Python cannot parse it: the whole run tells why
-            result = FileResult(path=str(path), outline=outline)
             # A file parsed last time is parsed again: its facts may have changed.
             if memo.parsed or _needs_full_check(self.screen, outline, path, self.settings, self.data[path]):
-                result = check_file(path, self.settings, self.project_modules, self.data[path])
+                result = check_file(path, self.settings, self.project_modules, self.data[path], lines)
                 result.outline = outline
                 self.parsed += 1
             if result.errors or result.timed_out or not same_contribution(memo, result):

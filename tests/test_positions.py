@@ -213,7 +213,14 @@ def test_a_run_takes_the_statement_lines_from_the_outline_pass(tmp_project, monk
     def second_parse(source):
         raise AssertionError("the check parsed the file with ast again")
 
+    files = sorted(root.rglob("*.py"))
+    cache = root / ".cache"
     with monkeypatch.context() as patch:
         patch.setattr(positions, "statement_lines_of_source", second_parse)
-        run = lint_files(sorted(root.rglob("*.py")), Settings(), jobs=1)
-    assert [(d.line, d.column, d.end_line, d.end_column, d.code) for d in run.diagnostics] == [(7, 9, 7, 22, "AIO100")]
+        run = lint_files(files, Settings(), jobs=1, cache_dir=cache)
+        assert [(d.line, d.column, d.end_line, d.end_column, d.code) for d in run.diagnostics] == [(7, 9, 7, 22, "AIO100")]
+        # An edit run (the body changed, nothing other files use) checks the file alone.
+        (root / "pkg" / "a.py").write_text("import time\n\n\n@decorated\nasync def f():\n    if y:\n        time.sleep(2)\n")
+        edited = lint_files(files, Settings(), jobs=1, cache_dir=cache)
+    assert edited.files_parsed == 1
+    assert [(d.line, d.column, d.end_line, d.end_column, d.code) for d in edited.diagnostics] == [(7, 9, 7, 22, "AIO100")]
