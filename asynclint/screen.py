@@ -1122,13 +1122,10 @@ class Screen:
         self.blocking = _closure(blocking, callers)
         self.looping = _closure(looping, callers)
         self.coroutines = _closure(coroutines, aliases)
-        # The names such functions go by (`fetch` of `api.fetch`, of `pkg.api:fetch`).
-        self.names_by_kind = {
-            "coroutine-function": _last_names(self.coroutines),
-            "blocking": _last_names(self.blocking),
-            "loop-runner": _last_names(self.looping),
-        }
+        # By the kind of pending finding (diagnostics.Pending) each closure can confirm.
         self.keys_by_kind = {"coroutine-function": self.coroutines, "blocking": self.blocking, "loop-runner": self.looping}
+        # The names such functions go by (`fetch` of `api.fetch`, of `pkg.api:fetch`).
+        self.names_by_kind = {kind: _last_names(keys) for kind, keys in self.keys_by_kind.items()}
         # Every function by its module and name (`pkg.api:fetch`, `pkg.api:Client.get`).
         # Only a full run asks may_hold, so the screen an edit run keeps leaves it out.
         self.defined: Optional[FrozenSet[str]] = frozenset(key for key in registered if ":" in key)
