@@ -124,3 +124,6 @@ class FileResult:
     timed_out: bool = False
     # A hash of `facts` and `pending` (incremental.contribution_signature).
     contribution: str = ""
+    # The bodies the check was asked to leave out (blanking.py): a cached result serves
+    # a later run only if the screen asks for the same.
+    skipped: Tuple[Tuple[int, int, int], ...] = ()

@@ -38,6 +38,7 @@ from .modules import module_name_for
 from .noqa import may_have_noqa
 from .incremental import RunState, memo_of, same_contribution
 from .project import ProjectIndex, Settled, settle
+from .blanking import Body, skip_bodies
 from .screen import Outline, Screen, Vocabulary, outline_tree, parse_tree
 from .statements import statement_lines
 from .timelimit import FileTimeout, time_limit
@@ -70,9 +71,11 @@ def check_file(
     project_modules: FrozenSet[str] = frozenset(),
     data: Optional[bytes] = None,
     lines: Optional[Sequence[int]] = None,
+    skip: Sequence[Body] = (),
 ) -> FileResult:
     """Read, decode, parse and check one file; an unreadable one is a single AIO001.
-    `lines`: where each statement of `data` starts, from the outline pass (statements.py)."""
+    `lines`: where each statement of `data` starts, from the outline pass (statements.py);
+    `skip`: bodies the check may leave out (Screen.skippable)."""
     from .engine import check_source  # libcst is needed only from here on
 
     display = str(path)
@@ -85,11 +88,15 @@ def check_file(
             result.diagnostics.append(Diagnostic(display, error.line, error.column, "AIO001", error.reason))
         return result
     module_name, is_package = module_name_for(path)
+    if skip:
+        source, lines, _ = skip_bodies(source, skip, lines)
     try:
         with time_limit(settings.file_timeout):
-            return check_source(
+            result = check_source(
                 source, display, settings, codes, module_name, is_package, project_modules, lines=lines
             )
+            result.skipped = tuple(skip)
+            return result
     except FileTimeout:
         result = FileResult(path=display, timed_out=True)
         if "AIO001" in codes:
@@ -159,11 +166,13 @@ def _init_worker(settings: Settings, modules: FrozenSet[str]) -> None:
     gc.disable()
 
 
-def _check_in_worker(path: Path, data: Optional[bytes], lines: Optional[Sequence[int]] = None) -> FileResult:
+def _check_in_worker(
+    path: Path, data: Optional[bytes], lines: Optional[Sequence[int]] = None, skip: Sequence[Body] = ()
+) -> FileResult:
     # The bytes the main process read and hashed: a file saved since then must not be
     # checked in its new content and cached under the old content's hash.
     assert _worker_settings is not None
-    result = check_file(path, _worker_settings, _worker_modules, data, lines)
+    result = check_file(path, _worker_settings, _worker_modules, data, lines, skip)
     collect_young()
     return result
 
@@ -221,21 +230,27 @@ def check_many(
     progress: Optional[Progress],
     workers: Workers,
     lines: Optional[Dict[Path, Sequence[int]]] = None,
+    skip: Optional[Dict[Path, Sequence[Body]]] = None,
 ) -> List[FileResult]:
     """Check files, in the run's process pool when there are enough; results in `paths`
-    order. `lines`: where each file's statements start, for those the outline pass saw."""
+    order. `lines`: where each file's statements start, for those the outline pass saw;
+    `skip`: the bodies each check may leave out."""
     lines = lines or {}
+    skip = skip or {}
     if workers.jobs <= 1 or len(paths) < POOL_THRESHOLD:
-        return _check_here(paths, settings, project_modules, data, progress, lines)
+        return _check_here(paths, settings, project_modules, data, progress, lines, skip)
     # Largest files first, so that one big file does not finish last on its own.
     order = sorted(range(len(paths)), key=lambda i: -len(data.get(paths[i], b"")))
     by_index: Dict[int, FileResult] = {}
     try:
         pool = workers.pool()
     except _NO_POOL:
-        return _check_here(paths, settings, project_modules, data, progress, lines)
+        return _check_here(paths, settings, project_modules, data, progress, lines, skip)
     try:
-        futures = {pool.submit(_check_in_worker, paths[i], data.get(paths[i]), lines.get(paths[i])): i for i in order}
+        futures = {
+            pool.submit(_check_in_worker, paths[i], data.get(paths[i]), lines.get(paths[i]), skip.get(paths[i], ())): i
+            for i in order
+        }
         for done, future in enumerate(_completed(futures), start=1):
             index = futures[future]
             by_index[index] = _result_or_crash(future, paths[index])
@@ -245,7 +260,7 @@ def check_many(
         workers.discard()  # a worker died: whatever it did not finish is retried below, one by one
     for index, path in enumerate(paths):
         if index not in by_index:
-            by_index[index] = _check_isolated(path, settings, project_modules, data.get(path))
+            by_index[index] = _check_isolated(path, settings, project_modules, data.get(path), skip.get(path, ()))
     return [by_index[i] for i in range(len(paths))]
 
 
@@ -256,10 +271,11 @@ def _check_here(
     data: Dict[Path, bytes],
     progress: Optional[Progress],
     lines: Dict[Path, Sequence[int]],
+    skip: Dict[Path, Sequence[Body]],
 ) -> List[FileResult]:
     results = []
     for done, path in enumerate(paths, start=1):
-        results.append(check_file(path, settings, project_modules, data.get(path), lines.get(path)))
+        results.append(check_file(path, settings, project_modules, data.get(path), lines.get(path), skip.get(path, ())))
         collect_young()
         if progress:
             progress(done, len(paths))
@@ -282,12 +298,12 @@ def _result_or_crash(future, path: Path) -> FileResult:
 
 
 def _check_isolated(
-    path: Path, settings: Settings, project_modules: FrozenSet[str], data: Optional[bytes]
+    path: Path, settings: Settings, project_modules: FrozenSet[str], data: Optional[bytes], skip: Sequence[Body]
 ) -> FileResult:
     """Re-check a file whose worker died, in a pool of its own, so a crash stays contained."""
     try:
         with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(settings, project_modules)) as pool:
-            return pool.submit(_check_in_worker, path, data).result()
+            return pool.submit(_check_in_worker, path, data, None, skip).result()
     except BrokenProcessPool:
         message = "internal error: the worker process checking this file died (a crash in the parser?)"
         return FileResult(path=str(path), errors=[InternalError(str(path), message)])
@@ -359,17 +375,26 @@ def _lint_files(
         hit = cache.get(str(path), digests[path])
         return hit if hit is not None and (hit.parsed or hit.rejected or not need_parse) else None
 
+    def bodies_to_skip(path: Path) -> Tuple[Body, ...]:
+        """What the check of a file may leave out (blanking.py), given the screen."""
+        if not skipping:
+            return ()
+        outline = outlined[path].outline if path in outlined else None
+        return screen.skippable(outline, frozenset(settings.codes_for(path)))
+
     def check(paths: List[Path]) -> None:
         tried.update(paths)
         todo = []
+        skip: Dict[Path, Tuple[Body, ...]] = {}
         for path in paths:
+            skip[path] = bodies_to_skip(path)
             hit = cached(path, need_parse=True)
-            if hit is not None:
+            if hit is not None and (hit.rejected or hit.skipped == skip[path]):
                 results[path] = hit
                 run.files_cached += 1
             else:
                 todo.append(path)
-        for path, result in zip(todo, check_many(todo, settings, project_modules, data, progress, workers, lines_of)):
+        for path, result in zip(todo, check_many(todo, settings, project_modules, data, progress, workers, lines_of, skip)):
             result.outline = outlined[path].outline if path in outlined else None
             results[path] = result
             run.files_parsed += 1
@@ -397,12 +422,19 @@ def _lint_files(
             if cache is not None and result.outline is not None:
                 cache.put(str(path), digests[path], result)
     screen = Screen((result.outline for result in outlined.values() if result.outline is not None), project_modules)
+    # Bodies the screen says nothing depends on are left out of the check (blanking.py),
+    # unless AIO900 must see every `# noqa` comment.
+    skipping = "AIO900" not in settings.enabled_codes()
 
     # 3: the files some enabled rule may report on, then the modules their pending
     # findings need. A module name can have several files (a `.pyi` beside its `.py`,
     # scripts in different folders): parse them all when the module is needed.
     needed = []
     for path, result in outlined.items():
+        if result.parsed and result.skipped != bodies_to_skip(path):
+            # Checked with other bodies left out than this screen allows: its facts may
+            # lack what a finding now depends on. Its outline is as good as new.
+            result = outlined[path] = FileResult(path=result.path, outline=result.outline)
         if result.parsed or result.rejected:
             tried.add(path)
             results[path] = result
@@ -418,7 +450,11 @@ def _lint_files(
     # file that calls them. Then every file gets the full check.
     everything_checked = any(outlined[path].outline is None and results[path].parsed for path in needed)
     if everything_checked:
-        check([path for path in outlined if path not in tried])
+        # ... and the bodies left out may be what a finding depends on.
+        skipping = False
+        again = [path for path in tried if path in results and results[path].skipped]
+        tried.difference_update(again)
+        check(sorted(again) + [path for path in outlined if path not in tried and path not in again])
     paths_of: Dict[str, List[Path]] = {}
     for path, module in modules_of.items():
         paths_of.setdefault(module, []).append(path)
@@ -525,9 +561,12 @@ class _EditRun:
             outline = result.outline
             if outline is None:
                 return False  # Python cannot parse it: the whole run tells why
-            # A file parsed last time is parsed again: its facts may have changed.
+            # A file parsed last time is parsed again: its facts may have changed. The
+            # bodies the last run's screen lets the check leave out are left out as they
+            # were then, or the facts would differ for that alone.
             if memo.parsed or _needs_full_check(self.screen, outline, path, self.settings, self.data[path]):
-                result = check_file(path, self.settings, self.project_modules, self.data[path], lines)
+                skip = () if unused_noqa_on else self.screen.skippable(outline, frozenset(self.settings.codes_for(path)))
+                result = check_file(path, self.settings, self.project_modules, self.data[path], lines, skip)
                 result.outline = outline
                 self.parsed += 1
             if result.errors or result.timed_out or not same_contribution(memo, result):

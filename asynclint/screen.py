@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from .config import Settings
 from .files import SourceError, decode_source
@@ -85,6 +85,32 @@ _SELF_DEEP = 32  # `self.a.name(...)`: a project function only through a nested 
 Call = Tuple[Optional[str], str, int, Optional[str]]
 
 
+class Unit(NamedTuple):
+    """A def at module level or directly in a class body whose body the check may skip.
+
+    libcst's parse and the rules' walk cost time per line, and most of a file that needs
+    the check holds no finding. When no rule may fire in a unit's body, its header and
+    decorators hold nothing the body needs checked, and (for a plain def) the screen
+    says no pending finding can follow it (it neither blocks nor runs a loop, even
+    through what it calls), the check sees `pass` in place of its body (blanking.py).
+    """
+
+    first: int  # the line its body starts on (its first statement's, or first decorator's)
+    column: int  # the first statement's column (in UTF-8 bytes): the body's indentation
+    last: int  # the line its body ends on
+    # Tuples, not sets: most are empty, and an empty tuple costs nothing (the outlines of
+    # a large project are all held at once).
+    keys: Tuple[str, ...]  # a plain def's keys (as in Outline.functions); () for an async def
+    codes: Tuple[str, ...]  # rules that may fire in it (its decorators and defaults included)
+    async_calls: Tuple[str, ...]  # as in Outline, for this def alone
+    dropped_calls: Tuple[str, ...]
+    handed_over: Tuple[str, ...]
+
+
+# Shorter bodies are not worth skipping (nor the outline's room).
+UNIT_MIN_LINES = 3
+
+
 @dataclass(frozen=True)
 class Outline:
     """What the screen learned of one file (small, picklable, cached with its result).
@@ -110,6 +136,9 @@ class Outline:
     # A hash of the four fields above that other files' screening uses
     # (incremental.export_signature): an edit that keeps it needs no new screen.
     export: str = ""
+    # The defs whose bodies the check may skip, depending on the screen (Screen.skippable);
+    # none with a `global`, nor an `async def` that yields (an async generator).
+    units: Tuple[Unit, ...] = ()
 
 
 _INCOMPLETE = Outline(
@@ -173,14 +202,30 @@ def outline_tree(tree: ast.Module, module_name: str, vocabulary: Vocabulary, dat
 
 
 class _Function:
-    __slots__ = ("name", "owner", "nested", "calls", "class_run")
+    __slots__ = ("name", "owner", "nested", "calls", "class_run", "unit")
 
-    def __init__(self, name: str, owner: Optional[str], nested: bool, class_run: bool) -> None:
+    def __init__(self, name: str, owner: Optional[str], nested: bool, class_run: bool, unit: Optional[int]) -> None:
         self.name = name
         self.owner = owner  # the class of a method
         self.nested = nested  # defined in another function's body
         self.calls: List[Call] = []
         self.class_run = class_run  # `def run` directly in a class body (a Thread's run?)
+        self.unit = unit
+
+
+class _UnitWalk:
+    """A def at module level or directly in a class (at module level): a body the check
+    may skip (see Unit)."""
+
+    __slots__ = ("node", "function", "pinned", "has_yield")
+
+    def __init__(self, node) -> None:
+        self.node = node
+        self.function: Optional[_Function] = None  # a plain def's record
+        # Its body must be checked whatever the screen says: it declares a `global`
+        # (the rules see the module's names through it), or libcst rejects something in it.
+        self.pinned = False
+        self.has_yield = False  # an `async def` with a `yield` is no coroutine function
 
 
 class _Walker:
@@ -222,15 +267,25 @@ class _Walker:
         self.coroutines: List[Tuple[str, Optional[str], bool]] = []  # (name, class, nested)
         self.depth = 0  # how many function bodies the walk is in
         self.caught: List[Optional[List[str]]] = []  # async-body handler types (None: bare)
+        # Each def at module level or in a class body, and which of them the walk is in
+        # (None: module level, class bodies); per record above, the unit it was made in.
+        self.units: List[_UnitWalk] = []
+        self.unit: Optional[int] = None
+        self.call_units: List[Optional[int]] = []
+        self.handover_units: List[Optional[int]] = []
+        self.decorator_units: List[Optional[int]] = []
+        self.caught_units: List[Optional[int]] = []
         # Names bound to a tuple or list: the names in it (`RETRY = (CancelledError, OSError)`
         # for `except RETRY:`).
         self.tuple_members: Dict[str, List[str]] = {}
         # Index in `calls` -> ("name", `f`) for `run(f)`, ("call", `f`) for `run(f(...))`.
         self.entry_arguments: Dict[int, Tuple[str, Optional[str]]] = {}
-        self.exit_in_finally = False
-        self.await_in_loop = False
-        self.with_in_async = False
-        self.libcst_rejects = False  # Python accepts the file, libcst will not: AIO001
+        # The units where: a `return`/`break`/`continue` leaves a `finally` of an async
+        # body (AIO302); an async body awaits in a loop (AIO203); it has a `with` (AIO300).
+        self.exit_in_finally: Set[Optional[int]] = set()
+        self.await_in_loop: Set[Optional[int]] = set()
+        self.with_in_async: Set[Optional[int]] = set()
+        self.libcst_rejects: Set[Optional[int]] = set()  # Python accepts it, libcst will not: AIO001
         # Where the walk is.
         self.in_async = False
         self.function: Optional[_Function] = None
@@ -249,6 +304,13 @@ class _Walker:
         self.defined.add(node.name)
         owner = self.class_name
         self.note_def(node.name)
+        outer_unit = self.unit
+        unit = None
+        if outer_unit is None and self.depth == 0:
+            # The def's decorators and defaults count as its own: a finding there keeps
+            # its body too, for rules that look into it.
+            unit = self.unit = len(self.units)
+            self.units.append(_UnitWalk(node))
         thread_decorated = False
         for decorator in node.decorator_list:
             self.visit(decorator)
@@ -256,6 +318,7 @@ class _Walker:
             name = _terminal(target)
             if name is not None:
                 self.decorators.append((_root(target), name))
+                self.decorator_units.append(self.unit)
                 thread_decorated = thread_decorated or name in _TO_THREAD_DECORATORS
         self.visit_arguments(node.args)
         if node.returns is not None:
@@ -265,8 +328,10 @@ class _Walker:
         if is_async or thread_decorated:
             self.coroutines.append((node.name, owner, nested))
         if not is_async:
-            function = _Function(node.name, owner, nested, owner is not None and node.name == "run")
+            function = _Function(node.name, owner, nested, owner is not None and node.name == "run", self.unit)
             self.functions.append(function)
+            if unit is not None:
+                self.units[unit].function = function
         saved = (self.in_async, self.function, self.loops, self.finally_blocks, self.class_name, self.method_class, self.self_name)
         if owner is not None:
             positional = [*node.args.posonlyargs, *node.args.args]
@@ -278,6 +343,7 @@ class _Walker:
         self.visit_body(node.body)
         self.depth -= 1
         self.in_async, self.function, self.loops, self.finally_blocks, self.class_name, self.method_class, self.self_name = saved
+        self.unit = outer_unit
 
     def visit_arguments(self, args: ast.arguments) -> None:
         for default in [*args.defaults, *args.kw_defaults]:
@@ -326,6 +392,13 @@ class _Walker:
             return
         if kind is ast.Global:
             self.global_names.update(node.names)  # type: ignore[attr-defined]
+            if self.unit is not None:
+                self.units[self.unit].pinned = True
+            return
+        if kind is ast.Yield or kind is ast.YieldFrom:
+            if self.unit is not None:
+                self.units[self.unit].has_yield = True
+            self.generic_visit(node)
             return
         if kind is _MATCH:
             self.has_match = True
@@ -369,10 +442,12 @@ class _Walker:
             if kind is ast.AnnAssign and _starts_later(node.target, node):  # type: ignore[attr-defined]
                 # `(x): int` is legal Python, but libcst's grammar has no parenthesised
                 # annotated target, so only libcst can say why the file is not checked.
-                self.libcst_rejects = True
+                self.libcst_rejects.add(self.unit)
+                if self.unit is not None:
+                    self.units[self.unit].pinned = True
         elif kind is ast.With or kind is ast.AsyncWith:
             if self.in_async and kind is ast.With:
-                self.with_in_async = True  # `with suppress(CancelledError):` (AIO300)
+                self.with_in_async.add(self.unit)  # `with suppress(CancelledError):` (AIO300)
             for item in node.items:  # type: ignore[attr-defined]
                 if item.optional_vars is not None:
                     self.bind([item.optional_vars], item.context_expr)
@@ -387,10 +462,10 @@ class _Walker:
                 return
         elif kind is ast.Await:
             if self.loops and self.in_async:
-                self.await_in_loop = True
+                self.await_in_loop.add(self.unit)
         elif kind is ast.Return or kind is ast.Break or kind is ast.Continue:
             if self.finally_blocks and self.in_async:
-                self.exit_in_finally = True
+                self.exit_in_finally.add(self.unit)
         self.generic_visit(node)
 
     def generic_visit(self, node: ast.AST) -> None:
@@ -423,6 +498,7 @@ class _Walker:
                 flags |= _LOOP_KEYWORD
             call = self.reference(func, name, flags)
             self.calls.append(call)
+            self.call_units.append(self.unit)
             if self.function is not None:
                 self.function.calls.append(call)
             # Thread may be imported under another name; the methods are attributes.
@@ -470,6 +546,7 @@ class _Walker:
                 kind = type(arg)
             if kind is ast.Name or kind is ast.Attribute:
                 self.handovers.append((how, self.reference(arg, _terminal(arg), 0)))  # type: ignore[arg-type]
+                self.handover_units.append(self.unit)
 
     def visit_import_from(self, node: ast.ImportFrom) -> None:
         top = node.module.split(".")[0] if node.module else ""
@@ -494,6 +571,9 @@ class _Walker:
         name = _terminal(value) if type(value) in (ast.Name, ast.Attribute) else None
         made = _terminal(value.func) if type(value) is ast.Call else None  # type: ignore[attr-defined]
         made_as = _class_reference(value.func) if made is not None else None  # type: ignore[attr-defined]
+        if made is not None and made == self.self_name and self.method_class is not None and type(value.func) is ast.Name:  # type: ignore[attr-defined]
+            # `store = cls(...)` in a classmethod: an instance of the class itself.
+            made, made_as = self.method_class, ("name", self.method_class)
         members = _names_in(value) if type(value) in (ast.Tuple, ast.List) else None
         for target in targets:
             if type(target) is ast.Name:
@@ -540,6 +620,7 @@ class _Walker:
                 self.inner_bound.add(handler.name)
             if cancellable and _may_end_without_raising(handler.body):
                 self.caught.append(None if handler.type is None else _names_in(handler.type))
+                self.caught_units.append(self.unit)
             if handler.type is not None:
                 self.visit(handler.type)
             self.visit_body(handler.body)
@@ -629,9 +710,12 @@ class _Walker:
                 return (f"{module_name}:{name}",)
             return (name, f"{last}.{name}", f"{module_name}:{name}")
 
-        codes: Set[str] = set()
-        async_calls: Set[str] = set()
-        dropped: Set[str] = set()
+        # What each unit (a def at module level or in a class: _UnitWalk; None for the
+        # rest) may fire or call, so that the check can skip the bodies of the others.
+        codes_at: Dict[Optional[int], Set[str]] = {}
+        async_at: Dict[Optional[int], Set[str]] = {}
+        dropped_at: Dict[Optional[int], Set[str]] = {}
+        handed_at: Dict[Optional[int], Set[str]] = {}
         # A name the rules may resolve to a function: imported, defined, or bound to
         # another name; not a parameter or a call's result (`coro = main()`).
         resolvable = self.defined | bare.imported | {new for new, _ in self.aliases} | set(bare.attribute_aliased)
@@ -647,10 +731,12 @@ class _Walker:
 
         for index, call in enumerate(self.calls):
             root, name, flags, _ = call
+            unit = self.call_units[index]
+            codes = _at(codes_at, unit)
             called = names(name)
             if flags & _IN_ASYNC:
                 if in_project(call):
-                    async_calls.update(keys_of(call))
+                    _at(async_at, unit).update(keys_of(call))
                 if blocks(call):
                     codes.update(BLOCKING_CODES)
                 if runs_loop(call):
@@ -658,7 +744,7 @@ class _Walker:
             asyncio_call = in_known(root, known_asyncio)  # the names below are all asyncio's
             if flags & _DROPPED:
                 if in_project(call):
-                    dropped.update(keys_of(call))
+                    _at(dropped_at, unit).update(keys_of(call))
                 if not called.isdisjoint(_LOOP_ENTRY_POINTS & _TASK_FACTORIES) or (
                     asyncio_call and not called.isdisjoint(_TASK_FACTORIES)
                 ):
@@ -675,11 +761,11 @@ class _Walker:
                 "get_event_loop" in called or (flags & _LOOP_KEYWORD and not called.isdisjoint(LOOP_ARGUMENT_REMOVED))
             ):
                 codes.add("AIO402")
-        if any("coroutine" in names(name) and in_known(root, known_asyncio) for root, name in self.decorators):
-            # `@asyncio.coroutine`; not `@types.coroutine` or tornado's `@gen.coroutine`.
-            codes.add("AIO402")
-        handed: Set[str] = set()
-        for how, target in self.handovers:
+        for (root, name), unit in zip(self.decorators, self.decorator_units):
+            if "coroutine" in names(name) and in_known(root, known_asyncio):
+                # `@asyncio.coroutine`; not `@types.coroutine` or tornado's `@gen.coroutine`.
+                _at(codes_at, unit).add("AIO402")
+        for (how, target), unit in zip(self.handovers, self.handover_units):
             if names(how).isdisjoint(_HANDOVERS):
                 continue
             # A loop's bound method (`target=loop.run_forever`), or asyncio's, anyio's or
@@ -687,27 +773,30 @@ class _Walker:
             if not names(target[1]).isdisjoint(_LOOP_METHODS) or (
                 not names(target[1]).isdisjoint(_LOOP_FUNCTIONS) and in_known(target[0])
             ):
-                codes.add("AIO400")
+                _at(codes_at, unit).add("AIO400")
             elif in_project(target):
-                handed.update(keys_of(target))
+                _at(handed_at, unit).update(keys_of(target))
         functions = []
+        keys_of_function: Dict[int, Tuple[str, ...]] = {}  # id() of a _Function -> its keys
         for function in self.functions:
             loops = any(runs_loop(call) for call in function.calls)
             if loops and function.class_run:
-                codes.add("AIO400")
+                _at(codes_at, function.unit).add("AIO400")
             called_keys: Set[str] = set()
             for call in function.calls:
                 if in_project(call):
                     called_keys.update(keys_of(call))
+            keys_of_function[id(function)] = def_keys(function.name, function.owner, function.nested)
             functions.append(
                 (
-                    def_keys(function.name, function.owner, function.nested),
+                    keys_of_function[id(function)],
                     any(blocks(call) for call in function.calls),
                     loops,
                     frozenset(called_keys),
                 )
             )
-        for caught in self.caught:
+        for caught, unit in zip(self.caught, self.caught_units):
+            codes = _at(codes_at, unit)
             if caught is None:
                 codes.add("AIO301")
                 continue
@@ -718,15 +807,16 @@ class _Walker:
                 codes.add("AIO301")
             if "CancelledError" in caught_names:
                 codes.add("AIO300")
-        if self.exit_in_finally:
-            codes.add("AIO302")
-        if self.await_in_loop:
-            codes.add("AIO203")
-        if b"CancelledError" in data and self.with_in_async:
+        for unit in self.exit_in_finally:
+            _at(codes_at, unit).add("AIO302")
+        for unit in self.await_in_loop:
+            _at(codes_at, unit).add("AIO203")
+        if b"CancelledError" in data:
             # `with suppress(CancelledError):` in an async body, where an await can be cancelled.
-            codes.add("AIO300")
-        if self.libcst_rejects:
-            codes.add("AIO001")
+            for unit in self.with_in_async:
+                _at(codes_at, unit).add("AIO300")
+        for unit in self.libcst_rejects:
+            _at(codes_at, unit).add("AIO001")
         # Other names for the same function, as other files may call it. A name bound in
         # a function body is that function's alone: `cls = self.__class__` in one file
         # and `i = j` in another once chained unrelated names project-wide.
@@ -744,16 +834,43 @@ class _Walker:
         coroutines = frozenset(key for name, owner, nested in self.coroutines for key in def_keys(name, owner, nested))
         aliases = tuple(sorted(key_aliases))
         owner_aliases = tuple(sorted({(last, source) for source in self.star_sources}))
+        units = []
+        for index, walked in enumerate(self.units):
+            node = walked.node
+            opening = node.body[0]
+            decorators = getattr(opening, "decorator_list", None)
+            # Where the body's first statement starts: its first decorator's line, if any.
+            first = decorators[0].lineno if decorators else opening.lineno
+            last_line = node.end_lineno
+            is_async = walked.function is None
+            if walked.pinned or (is_async and walked.has_yield) or last_line - first < UNIT_MIN_LINES - 1:
+                continue
+            if walked.has_yield and node.decorator_list:
+                continue  # a generator made async by its decorator (`@to_thread`?)
+            function = walked.function
+            units.append(
+                Unit(
+                    first,
+                    opening.col_offset,
+                    last_line,
+                    () if function is None else keys_of_function[id(function)],
+                    _sorted_tuple(codes_at.get(index)),
+                    _sorted_tuple(async_at.get(index)),
+                    _sorted_tuple(dropped_at.get(index)),
+                    _sorted_tuple(handed_at.get(index)),
+                )
+            )
         return Outline(
-            local_codes=frozenset(codes),
-            async_calls=frozenset(async_calls),
-            dropped_calls=frozenset(dropped),
-            handed_over=frozenset(handed),
+            local_codes=frozenset().union(*codes_at.values()),
+            async_calls=frozenset().union(*async_at.values()),
+            dropped_calls=frozenset().union(*dropped_at.values()),
+            handed_over=frozenset().union(*handed_at.values()),
             functions=tuple(functions),
             coroutines=coroutines,
             aliases=aliases,
             owner_aliases=owner_aliases,
             export=export_signature(functions, coroutines, aliases, owner_aliases),
+            units=tuple(units),
         )
 
     def _class_module(
@@ -807,6 +924,17 @@ class _Walker:
 
 
 _TRY_STAR = getattr(ast, "TryStar", ast.Try)
+
+
+def _sorted_tuple(items: Optional[Set[str]]) -> Tuple[str, ...]:
+    return tuple(sorted(items)) if items else ()
+
+
+def _at(table: Dict[Optional[int], Set[str]], unit: Optional[int]) -> Set[str]:
+    found = table.get(unit)
+    if found is None:
+        found = table[unit] = set()
+    return found
 
 
 class _BareNames:
@@ -934,6 +1062,7 @@ _NOTED = frozenset(
         ast.Global, ast.Expr, ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
         ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith, ast.Try, getattr(ast, "TryStar", ast.Try),
         ast.For, ast.AsyncFor, ast.Await, ast.Return, ast.Break, ast.Continue, getattr(ast, "Match", ast.Global),
+        ast.Yield, ast.YieldFrom,
     }
 )
 _MATCH = getattr(ast, "Match", None)
@@ -943,8 +1072,12 @@ _LEAVES = (ast.Return, ast.Break, ast.Continue)
 
 def _may_await(body: List[ast.stmt]) -> bool:
     """Whether statements contain an `await`, `async with` or `async for` (nested
-    functions included: more than the rules count, never less)."""
-    return any(isinstance(node, _AWAITS) for statement in body for node in ast.walk(statement))
+    functions included: more than the rules count, never less), or an async comprehension."""
+    return any(
+        isinstance(node, _AWAITS) or (type(node) is ast.comprehension and node.is_async)  # type: ignore[attr-defined]
+        for statement in body
+        for node in ast.walk(statement)
+    )
 
 
 def _may_end_without_raising(body: List[ast.stmt]) -> bool:
@@ -1190,6 +1323,28 @@ class Screen:
         if "AIO200" in codes and not outline.dropped_calls.isdisjoint(self.coroutines):
             return True
         return "AIO400" in codes and not outline.handed_over.isdisjoint(self.looping)
+
+    def skippable(self, outline: Optional[Outline], codes: FrozenSet[str]) -> Tuple[Tuple[int, int, int], ...]:
+        """The bodies (first line, column, last line) the check of a file with this
+        outline may leave out: no enabled rule may fire in them, and no finding
+        anywhere depends on them (see Unit)."""
+        if outline is None or self.blind or not outline.units:
+            return ()
+        blocking, looping = self.blocking, self.looping
+        bodies = []
+        for unit in outline.units:
+            if (
+                not codes.isdisjoint(unit.codes)
+                or ("AIO110" in codes and not blocking.isdisjoint(unit.async_calls))
+                or ("AIO200" in codes and not self.coroutines.isdisjoint(unit.dropped_calls))
+                or ("AIO400" in codes and not looping.isdisjoint(unit.handed_over))
+                # A plain def whose facts a pending finding may follow.
+                or not blocking.isdisjoint(unit.keys)
+                or not looping.isdisjoint(unit.keys)
+            ):
+                continue
+            bodies.append((unit.first, unit.column, unit.last))
+        return tuple(bodies)
 
 
 def _last_names(keys: Iterable[str]) -> FrozenSet[str]:

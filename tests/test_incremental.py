@@ -158,3 +158,22 @@ def fallback_run(cache: Path) -> bool:
 
     (state_file,) = cache.rglob("*.last-run")
     return pickle.loads(state_file.read_bytes()).screen_id is None
+
+
+def test_an_edit_in_a_body_the_check_leaves_out(tmp_project, tmp_path, edit_runs):
+    # `render` neither blocks nor holds a finding: app.py's check leaves its body out
+    # (blanking.py), and an edit run must leave it out the same way, or the facts it
+    # compares with the last run's would differ for that alone.
+    app = PROJECT["pkg/app.py"] + (
+        "\n\ndef render(items):\n    lines = []\n    for item in items:\n"
+        "        lines.append(str(plain.add(item, 1)))\n    return lines\n"
+    )
+    app = app.replace("import helpers, coros, loops", "import helpers, coros, loops, plain")
+    root = tmp_project({**PROJECT, "pkg/app.py": app})
+    cache = tmp_path / "cache"
+    check_against_a_run_without_cache(root, cache)
+    for old, new in (("str(plain", "repr(plain"), ("return lines", "return sorted(lines)")):
+        app = app.replace(old, new)
+        (root / "pkg" / "app.py").write_text(app)
+        check_against_a_run_without_cache(root, cache)
+    assert edit_runs == [1, 1]

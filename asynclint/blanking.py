@@ -1,0 +1,80 @@
+"""Function bodies the check leaves out: `pass` in their place, on the same lines.
+
+libcst's parse and the rules' walk cost time in proportion to the code they see. The
+screen knows which defs can neither hold a finding nor decide one elsewhere
+(screen.Unit, Screen.skippable); the check parses the file with each such body replaced
+by `pass` and blank lines, so every line outside those bodies keeps its number and
+text, and findings, fixes and `# noqa` comments there stay where they were.
+
+A body is skipped only when its first line holds nothing but its first statement (or
+that statement's first decorator): `def f(): return 1` and bodies after a backslash
+are left alone.
+"""
+from __future__ import annotations
+
+import re
+from array import array
+from bisect import bisect_left, bisect_right
+from typing import List, Optional, Sequence, Tuple
+
+Body = Tuple[int, int, int]  # first line, column of its first statement, last line
+
+# The line ends Python's tokenizer knows; str.splitlines() knows more (form feed...).
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_INDENT = " \t\f"
+
+
+def skip_bodies(
+    source: str, bodies: Sequence[Body], lines: Optional[Sequence[int]] = None
+) -> Tuple[str, Optional[Sequence[int]], Tuple[Body, ...]]:
+    """`source` with each body that can be skipped replaced by `pass`; the statement
+    lines of the result (statements.py), if `lines` were those of `source`; and the
+    bodies skipped."""
+    if not bodies:
+        return source, lines, ()
+    starts = [0]
+    starts.extend(match.end() for match in _LINE_END.finditer(source))
+    if starts[-1] != len(source):
+        starts.append(len(source))  # the last line has no line end
+    count = len(starts) - 1  # lines in the source
+    pieces: List[str] = []
+    skipped: List[Body] = []
+    done = 0  # offset in `source` up to which `pieces` holds it
+    for first, column, last in sorted(bodies):
+        if first < 2 or last < first or last > count or starts[first - 1] < done:
+            continue
+        line = source[starts[first - 1] : starts[first]]
+        indent = line[:column]
+        if len(line) <= column or indent.strip(_INDENT) or line[column] in _INDENT or line[column] in "\r\n#":
+            continue  # the body's first line starts with something else (a header, `def f(): ...`)
+        if source[starts[first - 2] : starts[first - 1]].rstrip("\r\n").endswith("\\"):
+            continue  # the line before goes on into it
+        pieces.append(source[done : starts[first - 1]])
+        pieces.append(indent + "pass" + _line_end(line))
+        for number in range(first + 1, last + 1):
+            pieces.append(_line_end(source[starts[number - 1] : starts[number]]))
+        done = starts[last]
+        skipped.append((first, column, last))
+    if not skipped:
+        return source, lines, ()
+    pieces.append(source[done:])
+    return "".join(pieces), None if lines is None else _statement_lines(lines, skipped), tuple(skipped)
+
+
+def _line_end(line: str) -> str:
+    return line[len(line.rstrip("\r\n")) :]
+
+
+def _statement_lines(lines: Sequence[int], skipped: Sequence[Body]) -> "array[int]":
+    """The statements of a body go; its `pass` comes in their place. A body holds
+    every statement that starts on its lines (none outside it starts there)."""
+    kept = array("I")
+    position = 0
+    for first, _, last in skipped:
+        low = bisect_left(lines, first, position)
+        high = bisect_right(lines, last, low)
+        kept.extend(lines[position:low])
+        kept.append(first)
+        position = high
+    kept.extend(lines[position:])
+    return kept

@@ -1,0 +1,257 @@
+"""Bodies left out of the check (blanking.py, screen.Unit, Screen.skippable).
+
+What is left must be the same code on the same lines, so that positions, fixes and
+`# noqa` comments outside the skipped bodies hold; what is skipped must be what no
+finding depends on. tests/test_screen.py compares whole runs with and without skipping.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from asynclint.blanking import skip_bodies
+from asynclint.config import Settings
+from asynclint.runner import lint_files
+from asynclint.screen import Screen, Vocabulary, outline_source
+from asynclint.statements import statement_lines
+
+ALL = frozenset({"AIO100", "AIO110", "AIO200", "AIO201", "AIO300", "AIO400", "AIO401"})
+
+
+def outline_of(source: str, module: str = "app"):
+    outline = outline_source(source.encode(), module, Vocabulary(Settings(), [module]))
+    assert outline is not None
+    return outline
+
+
+def skippable(source: str, codes=ALL) -> List[Tuple[int, int, int]]:
+    outline = outline_of(source)
+    return list(Screen([outline], ["app"]).skippable(outline, codes))
+
+
+def blanked(source: str) -> str:
+    bodies = skippable(source)
+    text, _, skipped = skip_bodies(source, bodies)
+    assert list(skipped) == bodies
+    return text
+
+
+HELPERS = '''\
+import json
+
+
+def parse(text):
+    data = json.loads(text)
+    pairs = data.items()
+    return {key: value for key, value in pairs}
+
+
+class Store:
+    def get(self, key):
+        value = self.items[key]
+        print(value)
+        return value
+
+    async def fetch(self, client):
+        response = await client.get("/")
+        print(response)
+        return response.json()
+'''
+
+
+def test_bodies_become_pass_on_the_same_lines():
+    text = blanked(HELPERS)
+    assert text.splitlines() == [
+        "import json",
+        "",
+        "",
+        "def parse(text):",
+        "    pass",
+        "",
+        "",
+        "",
+        "",
+        "class Store:",
+        "    def get(self, key):",
+        "        pass",
+        "",
+        "",
+        "",
+        "    async def fetch(self, client):",
+        "        pass",
+        "",
+        "",
+    ]
+    ast.parse(text)
+
+
+def test_a_body_where_a_rule_may_fire_is_kept():
+    source = HELPERS + '''
+    async def wait(self):
+        import time
+        time.sleep(1)
+        return 1
+'''
+    bodies = skippable(source)
+    assert [first for first, _, _ in bodies] == [5, 12, 17]
+
+
+def test_a_plain_def_that_blocks_is_kept_for_its_callers():
+    source = '''\
+import time
+
+
+def pause(seconds):
+    time.sleep(seconds)
+    print(seconds)
+    return seconds
+
+
+def other(seconds):
+    total = seconds * 2
+    print(total)
+    return total
+'''
+    assert [first for first, _, _ in skippable(source)] == [11]
+
+
+def test_a_plain_def_that_calls_a_blocking_one_is_kept():
+    source = '''\
+import time
+
+
+def pause(seconds):
+    time.sleep(seconds)
+    print(seconds)
+    return seconds
+
+
+def twice(seconds):
+    pause(seconds)
+    print(seconds)
+    return pause(seconds)
+'''
+    assert skippable(source) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    global STATE\n    STATE = 1\n    return STATE\n",  # binds a name the rules see at module level
+    ],
+)
+def test_a_body_that_binds_module_names_is_never_skipped(body):
+    assert skippable(f"def f():\n{body}") == []
+
+
+def test_an_async_generator_is_never_skipped():
+    source = "async def items(source):\n    for item in source:\n        yield item\n    return\n"
+    assert skippable(source) == []
+    plain = "async def items(source):\n    for item in source:\n        print(item)\n    return\n"
+    assert skippable(plain) == [(2, 4, 4)]
+
+
+def test_short_bodies_and_nested_defs_are_not_units():
+    source = '''\
+def short():
+    return 1
+
+
+def outer():
+    def inner():
+        value = 1
+        other = 2
+        return value + other
+    return inner
+'''
+    assert skippable(source) == [(6, 4, 10)]
+
+
+def test_what_a_decorator_or_a_default_may_fire_keeps_the_body():
+    source = '''\
+import asyncio
+
+
+@asyncio.coroutine
+def old_style(value):
+    print(value)
+    value = asyncio.sleep(value)
+    return value
+
+
+async def main(loop=asyncio.get_event_loop()):
+    value = 1
+    other = 2
+    return value + other
+'''
+    outline = outline_of(source)
+    codes = frozenset({"AIO402"})
+    assert Screen([outline], ["app"]).skippable(outline, codes) == ()
+    # With AIO402 off, nothing there can fire.
+    assert len(Screen([outline], ["app"]).skippable(outline, frozenset({"AIO100"}))) == 2
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        # The body's first line holds the header's end, or something after a backslash.
+        ("def f(a,\n      b): x = 1; \\\n    y = 2\nz = 3\n", None),
+        ("def f(a,\n      b): x = 1\n", None),
+        # A decorated def first in the body: skipped from its decorator on.
+        ("class C:\n    def f(self):\n        @wraps\n        def g():\n            pass\n        return g\n", "class C:\n    def f(self):\n        pass\n\n\n\n"),
+        # Tabs, CRLF, no final line end.
+        ("def f():\r\n\tx = 1\r\n\treturn x", "def f():\r\n\tpass\r\n"),
+    ],
+)
+def test_skip_bodies_keeps_every_other_line(source, expected):
+    tree = ast.parse(source)
+    node = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
+    opening = node.body[0]
+    first = opening.decorator_list[0].lineno if getattr(opening, "decorator_list", None) else opening.lineno
+    text, lines, skipped = skip_bodies(source, [(first, opening.col_offset, node.end_lineno)], statement_lines(tree))
+    if expected is None:
+        assert (text, skipped) == (source, ())
+        return
+    assert text == expected
+    assert list(lines) == list(statement_lines(ast.parse(text)))
+    assert text.count("\n") == source.count("\n")
+
+
+def test_statement_lines_follow_the_skipped_bodies():
+    # The lines the check is handed must be those of the text it parses.
+    source = HELPERS + "\n\nif True:\n    x = 1; y = 2\n    @decorated\n    def g():\n        return 1\n"
+    tree = ast.parse(source)
+    outline = outline_of(source)
+    bodies = Screen([outline], ["app"]).skippable(outline, ALL)
+    text, lines, skipped = skip_bodies(source, bodies, statement_lines(tree))
+    assert skipped == bodies and len(skipped) == 3
+    assert list(lines) == list(statement_lines(ast.parse(text)))
+
+
+def _project(tmp_path: Path, helper_body: str) -> List[Path]:
+    package = tmp_path / "pkg"
+    package.mkdir(exist_ok=True)
+    (package / "__init__.py").write_text("")
+    (package / "helpers.py").write_text(
+        "import time\n\n\ndef wait(seconds):\n" + helper_body + "\n\ndef other(seconds):\n    total = seconds\n    return total\n"
+    )
+    (package / "app.py").write_text(
+        "from pkg.helpers import wait\n\n\nasync def main():\n    wait(1)\n    return 1\n"
+    )
+    return sorted(package.glob("*.py"))
+
+
+def test_a_cached_result_whose_skipped_bodies_differ_is_checked_again(tmp_path):
+    cache = tmp_path / "cache"
+    # `wait` blocks nothing: its body is skipped, and nothing is reported.
+    files = _project(tmp_path, "    total = seconds\n    return total\n")
+    assert lint_files(files, Settings(), jobs=1, cache_dir=cache).diagnostics == []
+    # Now it blocks: app.py's pending finding needs its facts, from a body not skipped.
+    files = _project(tmp_path, "    time.sleep(seconds)\n    return seconds\n")
+    cached = lint_files(files, Settings(), jobs=1, cache_dir=cache)
+    fresh = lint_files(files, Settings(), jobs=1)
+    assert [d.code for d in cached.diagnostics] == ["AIO110"]
+    assert cached.diagnostics == fresh.diagnostics
