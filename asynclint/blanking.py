@@ -1,10 +1,11 @@
-"""Function bodies the check leaves out: `pass` in their place, on the same lines.
+"""Function bodies the check leaves out: an empty string in their place, on the same lines.
 
 libcst's parse and the rules' walk cost time in proportion to the code they see. The
 screen knows which defs can neither hold a finding nor decide one elsewhere
 (screen.Unit, Screen.skippable); the check parses the file with each such body replaced
-by `pass` and blank lines, so every line outside those bodies keeps its number and
-text, and findings, fixes and `# noqa` comments there stay where they were.
+by a string literal spanning the same lines (`pass` for a body of one line), so every
+line outside those bodies keeps its number and text, and findings, fixes and `# noqa`
+comments there stay where they were.
 
 A body is skipped only when its first line holds nothing but its first statement (or
 that statement's first decorator): `def f(): return 1` and bodies after a backslash
@@ -27,7 +28,7 @@ _INDENT = " \t\f"
 def skip_bodies(
     source: str, bodies: Sequence[Body], lines: Optional[Sequence[int]] = None
 ) -> Tuple[str, Optional[Sequence[int]], Tuple[Body, ...]]:
-    """`source` with each body that can be skipped replaced by `pass`; the statement
+    """`source` with each body that can be skipped left out (see above); the statement
     lines of the result (statements.py), if `lines` were those of `source`; and the
     bodies skipped."""
     if not bodies:
@@ -50,9 +51,15 @@ def skip_bodies(
         if source[starts[first - 2] : starts[first - 1]].rstrip("\r\n").endswith("\\"):
             continue  # the line before goes on into it
         pieces.append(source[done : starts[first - 1]])
-        pieces.append(indent + "pass" + _line_end(line))
-        for number in range(first + 1, last + 1):
-            pieces.append(_line_end(source[starts[number - 1] : starts[number]]))
+        if first == last:
+            pieces.append(indent + "pass" + _line_end(line))
+        else:
+            # One string over the body's lines: a single token for libcst, where as many
+            # blank lines would each be a node.
+            pieces.append(indent + '"""')
+            for number in range(first, last):
+                pieces.append(_line_end(source[starts[number - 1] : starts[number]]))
+            pieces.append('"""' + _line_end(source[starts[last - 1] : starts[last]]))
         done = starts[last]
         skipped.append((first, column, last))
     if not skipped:
@@ -66,7 +73,7 @@ def _line_end(line: str) -> str:
 
 
 def _statement_lines(lines: Sequence[int], skipped: Sequence[Body]) -> "array[int]":
-    """The statements of a body go; its `pass` comes in their place. A body holds
+    """The statements of a body go; its string (or `pass`) comes in their place. A body holds
     every statement that starts on its lines (none outside it starts there)."""
     kept = array("I")
     position = 0

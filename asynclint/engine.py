@@ -249,7 +249,27 @@ def rules_for(codes: FrozenSet[str]) -> List[Type[Rule]]:
 
 
 def parse(source: str) -> cst.Module:
-    return cst.parse_module(source)
+    """libcst's tree of `source`, with its nodes left unvalidated.
+
+    libcst validates each node as it is built (CSTNode.__post_init__ calls _validate()).
+    For the nodes its own parser builds, from source its grammar accepted, that repeats
+    the parse's work at a sixth of its cost; a comment of libcst's own there says
+    validation might better move out of the parse. The hook is put back at once, so
+    nodes that rules build for fixes are still validated. tests/test_engine.py checks
+    that trees come out the same either way.
+    """
+    if "__post_init__" not in vars(cst.CSTNode):  # a libcst that validates some other way
+        return cst.parse_module(source)
+    validate = cst.CSTNode.__post_init__
+    cst.CSTNode.__post_init__ = _not_validated  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(source)
+    finally:
+        cst.CSTNode.__post_init__ = validate  # type: ignore[method-assign]
+
+
+def _not_validated(node: cst.CSTNode) -> None:
+    pass
 
 
 def parse_error_diagnostic(path: str, source: str, error: Exception) -> Diagnostic:

@@ -92,7 +92,7 @@ class Unit(NamedTuple):
     the check holds no finding. When no rule may fire in a unit's body, its header and
     decorators hold nothing the body needs checked, and (for a plain def) the screen
     says no pending finding can follow it (it neither blocks nor runs a loop, even
-    through what it calls), the check sees `pass` in place of its body (blanking.py).
+    through what it calls), the check sees an empty string in place of its body (blanking.py).
     """
 
     first: int  # the line its body starts on (its first statement's, or first decorator's)
@@ -108,7 +108,7 @@ class Unit(NamedTuple):
 
 
 # Shorter bodies are not worth skipping (nor the outline's room).
-UNIT_MIN_LINES = 3
+UNIT_MIN_LINES = 2
 
 
 @dataclass(frozen=True)

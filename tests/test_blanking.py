@@ -62,28 +62,28 @@ class Store:
 '''
 
 
-def test_bodies_become_pass_on_the_same_lines():
+def test_bodies_become_a_string_on_the_same_lines():
     text = blanked(HELPERS)
     assert text.splitlines() == [
         "import json",
         "",
         "",
         "def parse(text):",
-        "    pass",
+        '    """',
         "",
-        "",
+        '"""',
         "",
         "",
         "class Store:",
         "    def get(self, key):",
-        "        pass",
+        '        """',
         "",
-        "",
+        '"""',
         "",
         "    async def fetch(self, client):",
-        "        pass",
+        '        """',
         "",
-        "",
+        '"""',
     ]
     ast.parse(text)
 
@@ -201,9 +201,11 @@ async def main(loop=asyncio.get_event_loop()):
         ("def f(a,\n      b): x = 1; \\\n    y = 2\nz = 3\n", None),
         ("def f(a,\n      b): x = 1\n", None),
         # A decorated def first in the body: skipped from its decorator on.
-        ("class C:\n    def f(self):\n        @wraps\n        def g():\n            pass\n        return g\n", "class C:\n    def f(self):\n        pass\n\n\n\n"),
+        ("class C:\n    def f(self):\n        @wraps\n        def g():\n            pass\n        return g\n", "class C:\n    def f(self):\n        \"\"\"\n\n\n\"\"\"\n"),
         # Tabs, CRLF, no final line end.
-        ("def f():\r\n\tx = 1\r\n\treturn x", "def f():\r\n\tpass\r\n"),
+        ("def f():\r\n\tx = 1\r\n\treturn x", 'def f():\r\n\t"""\r\n"""'),
+        # A body of one line is `pass`.
+        ("def f(a,\n      b):\n    return a\n", "def f(a,\n      b):\n    pass\n"),
     ],
 )
 def test_skip_bodies_keeps_every_other_line(source, expected):
