@@ -1316,13 +1316,7 @@ class Screen:
         """True when the full check of a file with this outline may report something."""
         if outline is None or self.blind:
             return True
-        if not outline.local_codes.isdisjoint(codes):
-            return True
-        if "AIO110" in codes and not outline.async_calls.isdisjoint(self.blocking):
-            return True
-        if "AIO200" in codes and not outline.dropped_calls.isdisjoint(self.coroutines):
-            return True
-        return "AIO400" in codes and not outline.handed_over.isdisjoint(self.looping)
+        return self._may_report(codes, outline.local_codes, outline.async_calls, outline.dropped_calls, outline.handed_over)
 
     def skippable(self, outline: Optional[Outline], codes: FrozenSet[str]) -> Tuple[Tuple[int, int, int], ...]:
         """The bodies (first line, column, last line) the check of a file with this
@@ -1330,21 +1324,34 @@ class Screen:
         anywhere depends on them (see Unit)."""
         if outline is None or self.blind or not outline.units:
             return ()
-        blocking, looping = self.blocking, self.looping
         bodies = []
         for unit in outline.units:
             if (
-                not codes.isdisjoint(unit.codes)
-                or ("AIO110" in codes and not blocking.isdisjoint(unit.async_calls))
-                or ("AIO200" in codes and not self.coroutines.isdisjoint(unit.dropped_calls))
-                or ("AIO400" in codes and not looping.isdisjoint(unit.handed_over))
+                self._may_report(codes, unit.codes, unit.async_calls, unit.dropped_calls, unit.handed_over)
                 # A plain def whose facts a pending finding may follow.
-                or not blocking.isdisjoint(unit.keys)
-                or not looping.isdisjoint(unit.keys)
+                or not self.blocking.isdisjoint(unit.keys)
+                or not self.looping.isdisjoint(unit.keys)
             ):
                 continue
             bodies.append((unit.first, unit.column, unit.last))
         return tuple(bodies)
+
+    def _may_report(
+        self,
+        codes: FrozenSet[str],
+        local_codes: Iterable[str],
+        async_calls: Iterable[str],
+        dropped_calls: Iterable[str],
+        handed_over: Iterable[str],
+    ) -> bool:
+        """Whether an enabled rule may fire in code (a file, a unit) that the outline
+        describes so: on its own, or through the closures of the whole project."""
+        return (
+            not codes.isdisjoint(local_codes)
+            or ("AIO110" in codes and not self.blocking.isdisjoint(async_calls))
+            or ("AIO200" in codes and not self.coroutines.isdisjoint(dropped_calls))
+            or ("AIO400" in codes and not self.looping.isdisjoint(handed_over))
+        )
 
 
 def _last_names(keys: Iterable[str]) -> FrozenSet[str]:
