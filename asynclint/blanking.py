@@ -13,15 +13,14 @@ are left alone.
 """
 from __future__ import annotations
 
-import re
 from array import array
 from bisect import bisect_left, bisect_right
 from typing import List, Optional, Sequence, Tuple
 
+from .noqa import line_offsets
+
 Body = Tuple[int, int, int]  # first line, column of its first statement, last line
 
-# The line ends Python's tokenizer knows; str.splitlines() knows more (form feed...).
-_LINE_END = re.compile(r"\r\n|\r|\n")
 _INDENT = " \t\f"
 
 
@@ -33,10 +32,7 @@ def skip_bodies(
     bodies skipped."""
     if not bodies:
         return source, lines, ()
-    starts = [0]
-    starts.extend(match.end() for match in _LINE_END.finditer(source))
-    if starts[-1] != len(source):
-        starts.append(len(source))  # the last line has no line end
+    starts = line_offsets(source)
     count = len(starts) - 1  # lines in the source
     pieces: List[str] = []
     skipped: List[Body] = []

@@ -18,7 +18,7 @@ from typing import Container, Dict, List, Optional, Sequence, Tuple
 
 from .diagnostics import Diagnostic, Edit, Fix
 from .files import SourceError, decode_source, source_encoding
-from .noqa import parse_noqa, split_lines
+from .noqa import line_offsets, parse_noqa, split_lines
 
 
 @dataclass
@@ -100,17 +100,9 @@ def source_lines(source: str) -> List[str]:
     return list(split_lines(source))
 
 
-def _offsets(source: str) -> List[int]:
-    """Offset of the start of each line (1-based line n starts at offsets[n - 1])."""
-    starts = [0]
-    for line in source_lines(source):
-        starts.append(starts[-1] + len(line))
-    return starts
-
-
 def apply_edits(source: str, edits: Sequence[Edit]) -> str:
     """Apply non-overlapping edits (the caller has chosen them) to `source`."""
-    starts = _offsets(source)
+    starts = line_offsets(source)
 
     def offset(line: int, column: int) -> int:
         if line - 1 >= len(starts):

@@ -108,3 +108,13 @@ def split_lines(source: str) -> Iterator[str]:
         start = match.end()
     if start < len(source):
         yield source[start:]
+
+
+def line_offsets(source: str) -> List[int]:
+    """Where each line of `source` starts, as split_lines() counts them: line n starts
+    at offsets[n - 1]; the last entry is the length of `source`."""
+    offsets = [0]
+    offsets.extend(match.end() for match in LINE_BREAK.finditer(source))
+    if offsets[-1] != len(source):
+        offsets.append(len(source))  # the last line has no line break
+    return offsets

@@ -23,6 +23,7 @@ from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequenc
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from .noqa import line_offsets
 from .statements import statement_lines_of_source
 
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -144,7 +145,7 @@ def _locate_in_statements(
     firsts = lines if lines is not None else statement_lines_of_source(source)
     if firsts is None:
         return {}
-    line_starts = [0] + [match.end() for match in _NEWLINE.finditer(source)]
+    line_starts = line_offsets(source)
     spans: Dict[int, Span] = {}
     for statement, members in groups.values():
         line = _first_line(statement, firsts)
