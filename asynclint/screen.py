@@ -23,6 +23,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Option
 from .config import Settings
 from .files import SourceError, decode_source
 from .incremental import export_signature
+from .statements import statement_start
 from .catalog import (
     ASYNCIO_COROUTINE_FUNCTIONS,
     BLOCKING_CALLS,
@@ -838,9 +839,7 @@ class _Walker:
         for index, walked in enumerate(self.units):
             node = walked.node
             opening = node.body[0]
-            decorators = getattr(opening, "decorator_list", None)
-            # Where the body's first statement starts: its first decorator's line, if any.
-            first = decorators[0].lineno if decorators else opening.lineno
+            first = statement_start(opening)
             last_line = node.end_lineno
             is_async = walked.function is None
             if walked.pinned or (is_async and walked.has_yield) or last_line - first < UNIT_MIN_LINES - 1:

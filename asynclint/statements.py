@@ -22,6 +22,12 @@ def statement_lines(tree: ast.Module) -> "array[int]":
     return array("I", lines)
 
 
+def statement_start(statement: ast.stmt) -> int:
+    """The line a statement starts on: its first decorator's, if it has any."""
+    decorators = getattr(statement, "decorator_list", None)
+    return decorators[0].lineno if decorators else statement.lineno
+
+
 def statement_lines_of_source(source: str) -> Optional["array[int]"]:
     """As statement_lines, parsing `source`; None when Python cannot parse it."""
     try:
@@ -33,8 +39,7 @@ def statement_lines_of_source(source: str) -> Optional["array[int]"]:
 
 def _collect(body: List[ast.stmt], lines: List[int]) -> None:
     for statement in body:
-        decorators = getattr(statement, "decorator_list", None)
-        lines.append(decorators[0].lineno if decorators else statement.lineno)
+        lines.append(statement_start(statement))
         for field in _BLOCKS:
             inner = getattr(statement, field, None)
             if not inner:
