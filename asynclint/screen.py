@@ -23,7 +23,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Option
 from .config import Settings
 from .files import SourceError, decode_source
 from .incremental import export_signature
-from .statements import statement_start
+from .statements import python_tree, statement_start
 from .catalog import (
     ASYNCIO_COROUTINE_FUNCTIONS,
     BLOCKING_CALLS,
@@ -180,9 +180,10 @@ def outline_source(data: bytes, module_name: str, vocabulary: Vocabulary) -> Opt
 def parse_tree(data: bytes) -> Optional[ast.Module]:
     """Python's tree of the file, or None when Python cannot decode or parse it."""
     try:
-        return ast.parse(decode_source(data))
-    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        source = decode_source(data)
+    except SourceError:
         return None
+    return python_tree(source)
 
 
 def outline_tree(tree: ast.Module, module_name: str, vocabulary: Vocabulary, data: bytes) -> Optional[Outline]:

@@ -30,11 +30,17 @@ def statement_start(statement: ast.stmt) -> int:
 
 def statement_lines_of_source(source: str) -> Optional["array[int]"]:
     """As statement_lines, parsing `source`; None when Python cannot parse it."""
+    tree = python_tree(source)
+    return None if tree is None else statement_lines(tree)
+
+
+def python_tree(source: str) -> Optional[ast.Module]:
+    """Python's tree of `source`, or None when Python rejects it (a syntax error, a
+    null byte, nesting too deep for its parser)."""
     try:
-        tree = ast.parse(source)
+        return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
-    return statement_lines(tree)
 
 
 def _collect(body: List[ast.stmt], lines: List[int]) -> None:
