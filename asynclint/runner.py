@@ -376,11 +376,9 @@ def _lint_files(
         return hit if hit is not None and (hit.parsed or hit.rejected or not need_parse) else None
 
     def bodies_to_skip(path: Path) -> Tuple[Body, ...]:
-        """What the check of a file may leave out (blanking.py), given the screen."""
         if not skipping:
             return ()
-        outline = outlined[path].outline if path in outlined else None
-        return screen.skippable(outline, frozenset(settings.codes_for(path)))
+        return _bodies_to_skip(screen, outlined[path].outline if path in outlined else None, path, settings)
 
     def check(paths: List[Path]) -> None:
         tried.update(paths)
@@ -422,9 +420,9 @@ def _lint_files(
             if cache is not None and result.outline is not None:
                 cache.put(str(path), digests[path], result)
     screen = Screen((result.outline for result in outlined.values() if result.outline is not None), project_modules)
-    # Bodies the screen says nothing depends on are left out of the check (blanking.py),
-    # unless AIO900 must see every `# noqa` comment.
-    skipping = "AIO900" not in settings.enabled_codes()
+    # Bodies the screen says nothing depends on are left out of the check
+    # (_bodies_to_skip), until the screen turns out to know too little (below).
+    skipping = True
 
     # 3: the files some enabled rule may report on, then the modules their pending
     # findings need. A module name can have several files (a `.pyi` beside its `.py`,
@@ -520,6 +518,14 @@ def _needs_full_check(screen: Screen, outline: Optional[Outline], path: Path, se
     return "AIO900" in settings.enabled_codes() and may_have_noqa(data)
 
 
+def _bodies_to_skip(screen: Screen, outline: Optional[Outline], path: Path, settings: Settings) -> Tuple[Body, ...]:
+    """The function bodies the check of a file may leave out (blanking.py): none when
+    AIO900 must see every `# noqa` comment."""
+    if "AIO900" in settings.enabled_codes():
+        return ()
+    return screen.skippable(outline, frozenset(settings.codes_for(path)))
+
+
 # An edit run takes over the last run's findings for at most this many changed files;
 # with more, the whole run (which reuses every cached result) costs about the same.
 EDIT_RUN_LIMIT = 32
@@ -565,7 +571,7 @@ class _EditRun:
             # bodies the last run's screen lets the check leave out are left out as they
             # were then, or the facts would differ for that alone.
             if memo.parsed or _needs_full_check(self.screen, outline, path, self.settings, self.data[path]):
-                skip = () if unused_noqa_on else self.screen.skippable(outline, frozenset(self.settings.codes_for(path)))
+                skip = _bodies_to_skip(self.screen, outline, path, self.settings)
                 result = check_file(path, self.settings, self.project_modules, self.data[path], lines, skip)
                 result.outline = outline
                 self.parsed += 1
