@@ -99,8 +99,7 @@ def test_a_body_where_a_rule_may_fire_is_kept():
     assert [first for first, _, _ in bodies] == [5, 12, 17]
 
 
-def test_a_plain_def_that_blocks_is_kept_for_its_callers():
-    source = '''\
+BLOCKING_HELPER = """\
 import time
 
 
@@ -110,31 +109,20 @@ def pause(seconds):
     return seconds
 
 
-def other(seconds):
-    total = seconds * 2
-    print(total)
-    return total
-'''
-    assert [first for first, _, _ in skippable(source)] == [11]
+"""
 
 
-def test_a_plain_def_that_calls_a_blocking_one_is_kept():
-    source = '''\
-import time
-
-
-def pause(seconds):
-    time.sleep(seconds)
-    print(seconds)
-    return seconds
-
-
-def twice(seconds):
-    pause(seconds)
-    print(seconds)
-    return pause(seconds)
-'''
-    assert skippable(source) == []
+@pytest.mark.parametrize(
+    "second, skipped",
+    [
+        # `pause` blocks: kept for its callers. `other` neither blocks nor calls it.
+        ("def other(seconds):\n    total = seconds * 2\n    print(total)\n    return total\n", [11]),
+        # `twice` calls a blocking def: kept too.
+        ("def twice(seconds):\n    pause(seconds)\n    print(seconds)\n    return pause(seconds)\n", []),
+    ],
+)
+def test_a_plain_def_whose_facts_a_finding_may_follow_is_kept(second, skipped):
+    assert [first for first, _, _ in skippable(BLOCKING_HELPER + second)] == skipped
 
 
 @pytest.mark.parametrize(
