@@ -92,8 +92,9 @@ class Unit(NamedTuple):
     libcst's parse and the rules' walk cost time per line, and most of a file that needs
     the check holds no finding. When no rule may fire in a unit's body, its header and
     decorators hold nothing the body needs checked, and (for a plain def) the screen
-    says no pending finding can follow it (it neither blocks nor runs a loop, even
-    through what it calls), the check sees an empty string in place of its body (blanking.py).
+    says no pending finding can follow it (no async body calls it, even through other
+    functions, where it blocks; no thread is handed it, where it runs a loop), the check
+    sees an empty string in place of its body (blanking.py).
     """
 
     first: int  # the line its body starts on (its first statement's, or first decorator's)
@@ -1254,6 +1255,13 @@ class Screen:
             callers.setdefault(old, set()).update(new)
         self.blocking = _closure(blocking, callers)
         self.looping = _closure(looping, callers)
+        # Of those, the functions a pending finding may follow: reached from a call in an
+        # async body (AIO110), or from a callable handed to a thread (AIO400). Only their
+        # bodies must be checked for the facts the findings need (skippable).
+        async_calls = {key for outline in outlines for key in outline.async_calls}
+        handed_over = {key for outline in outlines for key in outline.handed_over}
+        self.blocking_followed = _reached(async_calls & self.blocking, self.blocking, callers)
+        self.looping_followed = _reached(handed_over & self.looping, self.looping, callers)
         self.coroutines = _closure(coroutines, aliases)
         # By the kind of pending finding (diagnostics.Pending) each closure can confirm.
         self.keys_by_kind = {"coroutine-function": self.coroutines, "blocking": self.blocking, "loop-runner": self.looping}
@@ -1329,8 +1337,8 @@ class Screen:
             if (
                 self._may_report(codes, unit.codes, unit.async_calls, unit.dropped_calls, unit.handed_over)
                 # A plain def whose facts a pending finding may follow.
-                or not self.blocking.isdisjoint(unit.keys)
-                or not self.looping.isdisjoint(unit.keys)
+                or not self.blocking_followed.isdisjoint(unit.keys)
+                or not self.looping_followed.isdisjoint(unit.keys)
             ):
                 continue
             bodies.append((unit.first, unit.column, unit.last))
@@ -1367,3 +1375,15 @@ def _closure(start: Set[str], edges: Dict[str, Set[str]]) -> FrozenSet[str]:
                 seen.add(other)
                 stack.append(other)
     return frozenset(seen)
+
+
+def _reached(start: Set[str], within: FrozenSet[str], callers: Dict[str, Set[str]]) -> FrozenSet[str]:
+    """The keys of `within` that calls of `start` reach, following `callers` backwards
+    (from a function to the functions it calls, and from an alias to what it names)."""
+    callees: Dict[str, Set[str]] = {}
+    for callee, keys in callers.items():
+        if callee in within:
+            for key in keys:
+                if key in within:
+                    callees.setdefault(key, set()).add(callee)
+    return _closure(start, callees)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -112,17 +112,59 @@ def pause(seconds):
 """
 
 
+def skippable_in(sources: Dict[str, str], module: str) -> List[int]:
+    """The first lines of the bodies of `module` that a screen of all `sources` skips."""
+    modules = list(sources)
+    outlines = {name: outline_source(text.encode(), name, Vocabulary(Settings(), modules)) for name, text in sources.items()}
+    screen = Screen([outline for outline in outlines.values() if outline is not None], modules)
+    return [first for first, _, _ in screen.skippable(outlines[module], ALL)]
+
+
+OTHER = "def other(seconds):\n    total = seconds * 2\n    print(total)\n    return total\n"
+TWICE = "def twice(seconds):\n    pause(seconds)\n    print(seconds)\n    return pause(seconds)\n"
+
+
 @pytest.mark.parametrize(
-    "second, skipped",
+    "second, caller, skipped",
     [
-        # `pause` blocks: kept for its callers. `other` neither blocks nor calls it.
-        ("def other(seconds):\n    total = seconds * 2\n    print(total)\n    return total\n", [11]),
-        # `twice` calls a blocking def: kept too.
-        ("def twice(seconds):\n    pause(seconds)\n    print(seconds)\n    return pause(seconds)\n", []),
+        # `pause` blocks, but no async body calls it: no finding can follow it.
+        (OTHER, "", [5, 11]),
+        (TWICE, "", [5, 11]),
+        # An async body calls `pause`: kept for that call. `other` neither blocks nor calls it.
+        (OTHER, "    pause(1)\n", [11]),
+        # An async body calls `twice`, which calls `pause`: both kept.
+        (TWICE, "    twice(1)\n", []),
+        # ... but not `twice` when the async body calls `pause` alone.
+        (TWICE, "    pause(1)\n", [11]),
     ],
 )
-def test_a_plain_def_whose_facts_a_finding_may_follow_is_kept(second, skipped):
-    assert [first for first, _, _ in skippable(BLOCKING_HELPER + second)] == skipped
+def test_a_plain_def_whose_facts_a_finding_may_follow_is_kept(second, caller, skipped):
+    service = f"from helpers import pause, twice\n\n\nasync def main():\n{caller}    return 1\n"
+    assert skippable_in({"helpers": BLOCKING_HELPER + second, "service": service}, "helpers") == skipped
+
+
+LOOP_HELPER = """\
+import asyncio
+
+
+def serve(port):
+    asyncio.run(main(port))
+    print(port)
+    return port
+"""
+
+
+@pytest.mark.parametrize(
+    "caller, skipped",
+    [
+        ("def start():\n    print('start')\n    return serve(80)\n", [5]),
+        # Handed to a thread: the AIO400 finding follows `serve`.
+        ("def start():\n    thread = threading.Thread(target=serve)\n    return thread\n", []),
+    ],
+)
+def test_a_loop_runner_is_kept_when_a_thread_may_run_it(caller, skipped):
+    starter = f"import threading\nfrom helpers import serve\n\n\n{caller}"
+    assert skippable_in({"helpers": LOOP_HELPER, "starter": starter}, "helpers") == skipped
 
 
 @pytest.mark.parametrize(
