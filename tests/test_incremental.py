@@ -177,3 +177,17 @@ def test_an_edit_in_a_body_the_check_leaves_out(tmp_project, tmp_path, edit_runs
         (root / "pkg" / "app.py").write_text(app)
         check_against_a_run_without_cache(root, cache)
     assert edit_runs == [1, 1]
+
+
+def test_an_edit_that_starts_to_call_a_blocking_helper_nobody_called(tmp_project, tmp_path, edit_runs):
+    # No async body calls `flush` at first, so its body is left out of helpers.py's
+    # check; an edit of app.py that calls it from `handler` must still get its AIO110.
+    helpers = PROJECT["pkg/helpers.py"] + "\n\ndef flush():\n    total = 0\n    time.sleep(total)\n    return total\n"
+    root = tmp_project({**PROJECT, "pkg/helpers.py": helpers})
+    cache = tmp_path / "cache"
+    check_against_a_run_without_cache(root, cache)
+    app = PROJECT["pkg/app.py"].replace("    coros.refresh()\n", "    coros.refresh()\n    helpers.flush()\n")
+    (root / "pkg" / "app.py").write_text(app)
+    run = check_against_a_run_without_cache(root, cache)
+    assert ("app.py", 8, 5, "AIO110") in [d[:4] for d in described(run)]
+    assert edit_runs == []  # a new pending finding: the whole run
