@@ -10,8 +10,26 @@ import ast
 from array import array
 from typing import List, Optional
 
-# The blocks of a statement in the order libcst holds them and the traversal enters them.
-_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
+# The blocks of each compound statement, in the order libcst holds them and the traversal
+# enters them; a statement of any other type has none.
+_BLOCKS = {
+    ast.FunctionDef: ("body",),
+    ast.AsyncFunctionDef: ("body",),
+    ast.ClassDef: ("body",),
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
+    ast.Try: ("body", "handlers", "orelse", "finalbody"),
+}
+if hasattr(ast, "TryStar"):  # Python 3.11
+    _BLOCKS[ast.TryStar] = _BLOCKS[ast.Try]
+if hasattr(ast, "Match"):  # Python 3.10
+    _BLOCKS[ast.Match] = ("cases",)
+# Blocks whose items hold a body of their own: `except` handlers, `case` clauses.
+_CLAUSES = ("handlers", "cases")
 
 
 def statement_lines(tree: ast.Module) -> "array[int]":
@@ -45,12 +63,16 @@ def python_tree(source: str) -> Optional[ast.Module]:
 
 def _collect(body: List[ast.stmt], lines: List[int]) -> None:
     for statement in body:
+        blocks = _BLOCKS.get(type(statement))
+        if blocks is None:  # most statements: a simple one, with no decorators or blocks
+            lines.append(statement.lineno)
+            continue
         lines.append(statement_start(statement))
-        for field in _BLOCKS:
-            inner = getattr(statement, field, None)
+        for field in blocks:
+            inner = getattr(statement, field)
             if not inner:
                 continue
-            if field in ("handlers", "cases"):
+            if field in _CLAUSES:
                 for part in inner:
                     _collect(part.body, lines)
             else:
