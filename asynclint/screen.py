@@ -16,7 +16,6 @@ scope instead of the right one). tests/test_screen.py compares runs with and wit
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
@@ -658,8 +657,19 @@ class _Walker:
         for name, made_from, made_as in self.instances:
             instances.setdefault(name, set()).add(self._class_module(made_from, made_as, last, from_sources))
 
+        # The same callee recurs (`self.assertEqual`, `log.debug`): its keys, worked out
+        # once. The sets are shared, so no caller may change one.
+        known_keys: Dict[Tuple[str, Optional[str], int], Set[str]] = {}
+
         def keys_of(call: Call) -> Set[str]:
             _, name, flags, owner = call
+            memo = (name, owner, flags & _SELF)
+            keys = known_keys.get(memo)
+            if keys is None:
+                keys = known_keys[memo] = _keys_of(name, flags, owner)
+            return keys
+
+        def _keys_of(name: str, flags: int, owner: Optional[str]) -> Set[str]:
             if owner is None:
                 return bare.keys(name, keys_of)
             if flags & _SELF:
@@ -1363,7 +1373,8 @@ class Screen:
 
 
 def _last_names(keys: Iterable[str]) -> FrozenSet[str]:
-    return frozenset(re.split(r"[.:]", key)[-1] for key in keys)
+    """`fetch` of `pkg.api:fetch`, `get` of `api.Client.get`."""
+    return frozenset(key.rpartition(".")[2].rpartition(":")[2] for key in keys)
 
 
 def _closure(start: Set[str], edges: Dict[str, Set[str]]) -> FrozenSet[str]:
