@@ -277,9 +277,10 @@ class _Walker:
         self.handover_units: List[Optional[int]] = []
         self.decorator_units: List[Optional[int]] = []
         self.caught_units: List[Optional[int]] = []
-        # Names bound to a tuple or list: the names in it (`RETRY = (CancelledError, OSError)`
-        # for `except RETRY:`).
-        self.tuple_members: Dict[str, List[str]] = {}
+        # Names bound to a tuple or list: the tuples and lists (`RETRY = (CancelledError,
+        # OSError)` for `except RETRY:`). Only an `except` clause asks what names they
+        # hold, so that is worked out then.
+        self.tuple_members: Dict[str, List[ast.expr]] = {}
         # Index in `calls` -> ("name", `f`) for `run(f)`, ("call", `f`) for `run(f(...))`.
         self.entry_arguments: Dict[int, Tuple[str, Optional[str]]] = {}
         # The units where: a `return`/`break`/`continue` leaves a `finally` of an async
@@ -480,9 +481,9 @@ class _Walker:
             value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:
-                    if isinstance(item, ast.AST):
+                    if isinstance(item, ast.AST) and type(item) is not ast.Constant:
                         self.visit(item)
-            elif isinstance(value, ast.AST):
+            elif isinstance(value, ast.AST) and type(value) is not ast.Constant:
                 self.visit(value)
 
     def visit_call(self, node: ast.Call, flags: int) -> None:
@@ -496,7 +497,7 @@ class _Walker:
                 flags |= _HAS_ARGS
                 if argument[1] is not None:
                     self.entry_arguments[len(self.calls)] = argument  # checked once names are known
-            if any(keyword.arg == "loop" for keyword in node.keywords):
+            if node.keywords and any(keyword.arg == "loop" for keyword in node.keywords):
                 flags |= _LOOP_KEYWORD
             call = self.reference(func, name, flags)
             self.calls.append(call)
@@ -507,11 +508,16 @@ class _Walker:
             if type(func) is ast.Name or name in _HANDOVERS:
                 if node.args or node.keywords:
                     self._record_handover(node, name)
-        self.visit(func)
+        # A name read or a constant has nothing to note: most callees and arguments
+        # are one, and skipping the call to visit() for them shows in a large project.
+        if type(func) is not ast.Name:
+            self.visit(func)
         for arg in node.args:
-            self.visit(arg)
+            if type(arg) not in _READ_ONLY:
+                self.visit(arg)
         for keyword in node.keywords:
-            self.visit(keyword.value)
+            if type(keyword.value) not in _READ_ONLY:
+                self.visit(keyword.value)
 
     def reference(self, func: ast.expr, name: str, flags: int) -> Call:
         """A call's callee (or a callable handed over) as a Call record."""
@@ -576,12 +582,12 @@ class _Walker:
         if made is not None and made == self.self_name and self.method_class is not None and type(value.func) is ast.Name:  # type: ignore[attr-defined]
             # `store = cls(...)` in a classmethod: an instance of the class itself.
             made, made_as = self.method_class, ("name", self.method_class)
-        members = _names_in(value) if type(value) in (ast.Tuple, ast.List) else None
+        members = type(value) in (ast.Tuple, ast.List) and bool(value.elts)  # type: ignore[attr-defined]
         for target in targets:
             if type(target) is ast.Name:
                 self.bound.add(target.id)  # type: ignore[attr-defined]
                 if members:
-                    self.tuple_members.setdefault(target.id, []).extend(members)  # type: ignore[attr-defined]
+                    self.tuple_members.setdefault(target.id, []).append(value)  # type: ignore[attr-defined]
                 if made is not None:
                     self.instances.append((target.id, made, made_as))  # type: ignore[attr-defined]
                 if type(value) is ast.Attribute:
@@ -814,7 +820,8 @@ class _Walker:
                 codes.add("AIO301")
                 continue
             caught_names = set()
-            for name in [*caught, *(member for name in caught for member in self.tuple_members.get(name, ()))]:
+            members = [member for name in caught for value in self.tuple_members.get(name, ()) for member in _names_in(value)]
+            for name in [*caught, *members]:
                 caught_names |= names(name)
             if "BaseException" in caught_names:
                 codes.add("AIO301")
@@ -1067,6 +1074,9 @@ def _root(expr: ast.expr) -> Optional[str]:
 
 
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}  # a node type's fields, less `ctx`
+# Where an expression is only read (a callee, an argument), these note nothing: a name
+# read is no binding, and a constant holds nothing.
+_READ_ONLY = frozenset({ast.Name, ast.Constant})
 # The node types _Walker.visit() notes something of (besides Name, Attribute, Call).
 _NOTED = frozenset(
     {
