@@ -5,7 +5,7 @@ They hold no libcst nodes, so they pickle cheaply and the reporters never need l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from .noqa import NoqaMap
 
@@ -80,6 +80,31 @@ class Pending:
     fix: Optional[Fix] = None
 
 
+@dataclass(frozen=True)
+class PendingNames:
+    """What the screen (screen.py) says a pending finding's callee must be called to hold:
+    for each kind it knows, the last names of the project's functions of that kind
+    (that block, even through what they call; that are `async def`s; ...). A check that
+    has these leaves out the pending findings that cannot hold before it locates them.
+    """
+
+    by_kind: Dict[str, FrozenSet[str]]
+
+    def may_hold(self, kind: str, qualname: str) -> bool:
+        names = self.by_kind.get(kind)
+        return names is None or last_name(qualname) in names
+
+    def rules_out(self, dropped: Iterable[Tuple[str, str]]) -> bool:
+        """Whether every (kind, last name) that another screen ruled out is ruled out
+        by this one too."""
+        return all(kind in self.by_kind and name not in self.by_kind[kind] for kind, name in dropped)
+
+
+def last_name(qualname: str) -> str:
+    """`get` of `pkg.api.Client.get`."""
+    return qualname.rpartition(".")[2]
+
+
 @dataclass
 class FunctionFacts:
     qualname: str
@@ -127,3 +152,7 @@ class FileResult:
     # The bodies the check was asked to leave out (blanking.py): a cached result serves
     # a later run only if the screen asks for the same.
     skipped: Tuple[Tuple[int, int, int], ...] = ()
+    # (kind, last name of the callee) of each pending finding left out because the
+    # screen said it cannot hold (PendingNames): a cached result serves a later run only
+    # while that run's screen says so too.
+    dropped: Tuple[Tuple[str, str], ...] = ()

@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tup
 import libcst as cst
 
 from .config import Settings
-from .diagnostics import Diagnostic, FileResult, Fix, InternalError, Pending
+from .diagnostics import Diagnostic, FileResult, Fix, InternalError, Pending, PendingNames, last_name
 from .facts import FactsCollector, in_project
 from .files import may_be_too_deep, nesting_error
 from .incremental import contribution_signature
@@ -306,9 +306,11 @@ def check_module(
     make_context: Callable[[], FileContext],
     codes: FrozenSet[str],
     lines: Optional[Sequence[int]] = None,
+    pending_names: Optional[PendingNames] = None,
 ) -> FileResult:
     """Run the enabled rules over a parsed module in one traversal. `lines`: where each
-    statement starts (statements.py), if the caller has it.
+    statement starts (statements.py), if the caller has it; with `pending_names`, the
+    pending findings the screen rules out are left out before anything is located.
 
     If a rule raises (a bug of ours), the error is recorded with the rule's code and
     the traversal is repeated without that rule, so the other rules' findings survive.
@@ -337,6 +339,18 @@ def check_module(
             failed.append(culprit.code)
 
     result = FileResult(path=context.path, errors=errors, noqa=context.noqa, parsed=True, apply_noqa=context.apply_noqa)
+    if pending_names is not None:
+        # Most pending findings name a callee that no project function of the kind goes
+        # by; locating them cost more than the rest of the check of some files.
+        kept, dropped = [], set()
+        for entry in context.pending:
+            pending = entry[2]
+            if pending_names.may_hold(pending.kind, pending.qualname):
+                kept.append(entry)
+            else:
+                dropped.add((pending.kind, last_name(pending.qualname)))
+        context.pending = kept
+        result.dropped = tuple(sorted(dropped))
     plans = [fix for *_, fix in context.reports + context.pending if fix is not None]
     nodes = [entry[1] for entry in context.reports + context.pending]
     nodes += [edit.node for plan in plans for edit in plan.edits] + collector.nodes_to_locate()
@@ -392,9 +406,11 @@ def check_source(
     project_modules: FrozenSet[str] = frozenset(),
     apply_noqa: bool = True,
     lines: Optional[Sequence[int]] = None,
+    pending_names: Optional[PendingNames] = None,
 ) -> FileResult:
     """Parse and check one source text. Parse failures become AIO001. `lines`: where
-    each statement starts (statements.py), if the caller has it from `ast` already."""
+    each statement starts (statements.py), if the caller has it from `ast` already;
+    `pending_names`: the screen's word on which pending findings may hold, if any."""
     if codes is None:
         codes = settings.enabled_codes()
     # libcst overflows the C stack on very deep nesting (a crash, not an exception):
@@ -420,6 +436,7 @@ def check_source(
         lambda: FileContext(path, source, module_name, is_package, settings, project_modules, apply_noqa),
         codes,
         lines,
+        pending_names,
     )
 
 

@@ -11,8 +11,10 @@ Order of work, cheapest first:
 3. from all outlines, the files where some enabled rule may fire are parsed and checked
    by libcst; so are the modules whose facts a pending finding needs (a helper module
    that AIO110 must follow), until none is missing, except for pending findings that no
-   outline can confirm. A file Python cannot parse goes to libcst too, to report why as
-   AIO001 (and if libcst can parse it, every file gets the full check);
+   outline can confirm. The check leaves out the function bodies and the pending
+   findings that the outlines say nothing can depend on. A file Python cannot parse goes
+   to libcst too, to report why as AIO001 (and if libcst can parse it, every file gets
+   the full check);
 4. findings that depend on several modules are settled against the project index.
 Parsing runs in a process pool when there is enough of it; each file has a time limit.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,7 +34,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from .cache import Cache, content_hash
 from .config import Settings
-from .diagnostics import Diagnostic, FileResult, InternalError
+from .diagnostics import Diagnostic, FileResult, InternalError, PendingNames
 from .files import SourceError, decode_source, discover
 from .gc_pause import collect_young, paused_collector
 from .modules import module_name_for
@@ -72,10 +75,12 @@ def check_file(
     data: Optional[bytes] = None,
     lines: Optional[Sequence[int]] = None,
     skip: Sequence[Body] = (),
+    pending_names: Optional[PendingNames] = None,
 ) -> FileResult:
     """Read, decode, parse and check one file; an unreadable one is a single AIO001.
     `lines`: where each statement of `data` starts, from the outline pass (statements.py);
-    `skip`: bodies the check may leave out (Screen.skippable)."""
+    `skip`: bodies the check may leave out (Screen.skippable); `pending_names`: which
+    pending findings may hold (Screen.pending_names)."""
     from .engine import check_source  # libcst is needed only from here on
 
     display = str(path)
@@ -93,7 +98,7 @@ def check_file(
     try:
         with time_limit(settings.file_timeout):
             result = check_source(
-                source, display, settings, codes, module_name, is_package, project_modules, lines=lines
+                source, display, settings, codes, module_name, is_package, project_modules, lines=lines, pending_names=pending_names
             )
             result.skipped = tuple(skip)
             return result
@@ -156,6 +161,10 @@ def _outline_batch(batch: List[Tuple[Path, bytes, str]], vocabulary: Vocabulary)
 
 _worker_settings: Optional[Settings] = None
 _worker_modules: FrozenSet[str] = frozenset()
+_worker_pending_names: Optional[Tuple[str, PendingNames]] = None  # (token, names)
+
+# The screen's pending names as the workers get them: (a token, the pickled names).
+NamesBlob = Tuple[str, bytes]
 
 
 def _init_worker(settings: Settings, modules: FrozenSet[str]) -> None:
@@ -167,14 +176,36 @@ def _init_worker(settings: Settings, modules: FrozenSet[str]) -> None:
 
 
 def _check_in_worker(
-    path: Path, data: Optional[bytes], lines: Optional[Sequence[int]] = None, skip: Sequence[Body] = ()
+    path: Path,
+    data: Optional[bytes],
+    lines: Optional[Sequence[int]] = None,
+    skip: Sequence[Body] = (),
+    names: Optional[NamesBlob] = None,
 ) -> FileResult:
     # The bytes the main process read and hashed: a file saved since then must not be
     # checked in its new content and cached under the old content's hash.
     assert _worker_settings is not None
-    result = check_file(path, _worker_settings, _worker_modules, data, lines, skip)
+    result = check_file(path, _worker_settings, _worker_modules, data, lines, skip, _unpickled(names))
     collect_young()
     return result
+
+
+def _unpickled(names: Optional[NamesBlob]) -> Optional[PendingNames]:
+    """The pending names of a blob, unpickled once per worker (they come with every check)."""
+    global _worker_pending_names
+    if names is None:
+        return None
+    token, blob = names
+    if _worker_pending_names is None or _worker_pending_names[0] != token:
+        _worker_pending_names = (token, pickle.loads(blob))
+    return _worker_pending_names[1]
+
+
+def _forks() -> bool:
+    """Whether worker processes start as forks of this one."""
+    import multiprocessing
+
+    return multiprocessing.get_start_method(allow_none=False) == "fork"
 
 
 def _preload_checker() -> None:
@@ -185,9 +216,7 @@ def _preload_checker() -> None:
     share it instead of each importing libcst again (about 0.2 s of CPU a process).
     Elsewhere (spawned workers) it would only cost the time here.
     """
-    import multiprocessing
-
-    if multiprocessing.get_start_method(allow_none=False) == "fork":
+    if _forks():
         from . import engine  # noqa: F401
 
 
@@ -200,6 +229,8 @@ class Workers:
         self.jobs = jobs
         self.settings = settings
         self.project_modules = project_modules
+        self.pending_names: Optional[PendingNames] = None  # for the checks, once the screen has them
+        self.names_blob: Optional[NamesBlob] = None  # the same, as each check in a worker gets them
         self._pool: Optional[ProcessPoolExecutor] = None
 
     def pool(self) -> ProcessPoolExecutor:
@@ -209,6 +240,17 @@ class Workers:
                 max_workers=self.jobs, initializer=_init_worker, initargs=(self.settings, self.project_modules)
             )
         return self._pool
+
+    def use_pending_names(self, names: Optional[PendingNames]) -> None:
+        """The pending names (Screen.pending_names) the checks go by from now on.
+
+        Each check in a worker gets them, pickled here once: unpickled for each file,
+        they would cost more than they save. A worker unpickles them once (_unpickled).
+        Starting a new pool that has them instead costs more still: workers forked from
+        a process that holds every outline spend a second on copying its memory.
+        """
+        self.pending_names = names
+        self.names_blob = None if names is None else (uuid.uuid4().hex, pickle.dumps(names))
 
     def discard(self) -> None:
         """Drop a pool that broke (a worker died); the next batch starts a new one."""
@@ -238,17 +280,19 @@ def check_many(
     lines = lines or {}
     skip = skip or {}
     if workers.jobs <= 1 or len(paths) < POOL_THRESHOLD:
-        return _check_here(paths, settings, project_modules, data, progress, lines, skip)
+        return _check_here(paths, settings, project_modules, data, progress, lines, skip, workers.pending_names)
     # Largest files first, so that one big file does not finish last on its own.
     order = sorted(range(len(paths)), key=lambda i: -len(data.get(paths[i], b"")))
     by_index: Dict[int, FileResult] = {}
     try:
         pool = workers.pool()
     except _NO_POOL:
-        return _check_here(paths, settings, project_modules, data, progress, lines, skip)
+        return _check_here(paths, settings, project_modules, data, progress, lines, skip, workers.pending_names)
     try:
         futures = {
-            pool.submit(_check_in_worker, paths[i], data.get(paths[i]), lines.get(paths[i]), skip.get(paths[i], ())): i
+            pool.submit(
+                _check_in_worker, paths[i], data.get(paths[i]), lines.get(paths[i]), skip.get(paths[i], ()), workers.names_blob
+            ): i
             for i in order
         }
         for done, future in enumerate(_completed(futures), start=1):
@@ -260,7 +304,7 @@ def check_many(
         workers.discard()  # a worker died: whatever it did not finish is retried below, one by one
     for index, path in enumerate(paths):
         if index not in by_index:
-            by_index[index] = _check_isolated(path, settings, project_modules, data.get(path), skip.get(path, ()))
+            by_index[index] = _check_isolated(path, workers, data.get(path), skip.get(path, ()))
     return [by_index[i] for i in range(len(paths))]
 
 
@@ -272,10 +316,13 @@ def _check_here(
     progress: Optional[Progress],
     lines: Dict[Path, Sequence[int]],
     skip: Dict[Path, Sequence[Body]],
+    pending_names: Optional[PendingNames],
 ) -> List[FileResult]:
     results = []
     for done, path in enumerate(paths, start=1):
-        results.append(check_file(path, settings, project_modules, data.get(path), lines.get(path), skip.get(path, ())))
+        results.append(
+            check_file(path, settings, project_modules, data.get(path), lines.get(path), skip.get(path, ()), pending_names)
+        )
         collect_young()
         if progress:
             progress(done, len(paths))
@@ -297,13 +344,11 @@ def _result_or_crash(future, path: Path) -> FileResult:
         return FileResult(path=str(path), errors=[InternalError(str(path), f"internal error: {type(error).__name__}: {error}")])
 
 
-def _check_isolated(
-    path: Path, settings: Settings, project_modules: FrozenSet[str], data: Optional[bytes], skip: Sequence[Body]
-) -> FileResult:
+def _check_isolated(path: Path, workers: Workers, data: Optional[bytes], skip: Sequence[Body]) -> FileResult:
     """Re-check a file whose worker died, in a pool of its own, so a crash stays contained."""
     try:
-        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(settings, project_modules)) as pool:
-            return pool.submit(_check_in_worker, path, data, None, skip).result()
+        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(workers.settings, workers.project_modules)) as pool:
+            return pool.submit(_check_in_worker, path, data, None, skip, workers.names_blob).result()
     except BrokenProcessPool:
         message = "internal error: the worker process checking this file died (a crash in the parser?)"
         return FileResult(path=str(path), errors=[InternalError(str(path), message)])
@@ -387,7 +432,7 @@ def _lint_files(
         for path in paths:
             skip[path] = bodies_to_skip(path)
             hit = cached(path, need_parse=True)
-            if hit is not None and (hit.rejected or hit.skipped == skip[path]):
+            if hit is not None and (hit.rejected or _checked_alike(hit, skip[path], workers.pending_names)):
                 results[path] = hit
                 run.files_cached += 1
             else:
@@ -421,17 +466,20 @@ def _lint_files(
                 cache.put(str(path), digests[path], result)
     screen = Screen((result.outline for result in outlined.values() if result.outline is not None), project_modules)
     # Bodies the screen says nothing depends on are left out of the check
-    # (_bodies_to_skip), until the screen turns out to know too little (below).
+    # (_bodies_to_skip), and so are the pending findings it rules out, until the screen
+    # turns out to know too little (below).
     skipping = True
+    workers.use_pending_names(screen.pending_names())
 
     # 3: the files some enabled rule may report on, then the modules their pending
     # findings need. A module name can have several files (a `.pyi` beside its `.py`,
     # scripts in different folders): parse them all when the module is needed.
     needed = []
     for path, result in outlined.items():
-        if result.parsed and result.skipped != bodies_to_skip(path):
-            # Checked with other bodies left out than this screen allows: its facts may
-            # lack what a finding now depends on. Its outline is as good as new.
+        if result.parsed and not _checked_alike(result, bodies_to_skip(path), workers.pending_names):
+            # Checked with other bodies or pending findings left out than this screen
+            # allows: its facts may lack what a finding now depends on, or it may lack
+            # the finding. Its outline is as good as new.
             result = outlined[path] = FileResult(path=result.path, outline=result.outline)
         if result.parsed or result.rejected:
             tried.add(path)
@@ -448,9 +496,11 @@ def _lint_files(
     # file that calls them. Then every file gets the full check.
     everything_checked = any(outlined[path].outline is None and results[path].parsed for path in needed)
     if everything_checked:
-        # ... and the bodies left out may be what a finding depends on.
+        # ... and the bodies and pending findings left out may be what a finding
+        # depends on, or the finding itself.
         skipping = False
-        again = [path for path in tried if path in results and results[path].skipped]
+        workers.use_pending_names(None)
+        again = [path for path in tried if path in results and (results[path].skipped or results[path].dropped)]
         tried.difference_update(again)
         check(sorted(again) + [path for path in outlined if path not in tried and path not in again])
     paths_of: Dict[str, List[Path]] = {}
@@ -508,6 +558,12 @@ def _lint_files(
                 cache.save_screen(screen_id, screen)
             cache.save_last_run(RunState(memos, run.files_checked, screen_id))
     return run
+
+
+def _checked_alike(result: FileResult, skip: Tuple[Body, ...], names: Optional[PendingNames]) -> bool:
+    """Whether a result from an earlier run is what a check would give now: the same
+    bodies left out, and every pending finding left out then is ruled out now too."""
+    return result.skipped == skip and (not result.dropped or (names is not None and names.rules_out(result.dropped)))
 
 
 def _needs_full_check(screen: Screen, outline: Optional[Outline], path: Path, settings: Settings, data: bytes) -> bool:
@@ -572,7 +628,7 @@ class _EditRun:
             # were then, or the facts would differ for that alone.
             if memo.parsed or _needs_full_check(self.screen, outline, path, self.settings, self.data[path]):
                 skip = _bodies_to_skip(self.screen, outline, path, self.settings)
-                result = check_file(path, self.settings, self.project_modules, self.data[path], lines, skip)
+                result = check_file(path, self.settings, self.project_modules, self.data[path], lines, skip, self.screen.pending_names())
                 result.outline = outline
                 self.parsed += 1
             if result.errors or result.timed_out or not same_contribution(memo, result):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from .config import Settings
+from .diagnostics import PendingNames
 from .files import SourceError, decode_source
 from .incremental import export_signature
 from .statements import python_tree, statement_start
@@ -1320,6 +1321,12 @@ class Screen:
                 if key in self.defined:
                     return key in self.keys_by_kind[kind]
         return name in names
+
+    def pending_names(self) -> Optional[PendingNames]:
+        """The last part of the callee's name a pending finding of each kind needs to
+        hold (may_hold's last test, the one that needs no more than the name); None
+        when the screen is blind."""
+        return None if self.blind else PendingNames(self.names_by_kind)
 
     def _under_a_function(self, qualname: str) -> bool:
         """`base64.b64encode.decode` (for `base64.b64encode(data).decode()`): a name

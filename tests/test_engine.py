@@ -7,7 +7,9 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from asynclint.engine import parse
+from asynclint.config import Settings
+from asynclint.diagnostics import PendingNames, last_name
+from asynclint.engine import check_source, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -46,3 +48,34 @@ def test_nodes_built_after_a_parse_are_validated_again(source):
         pass
     with pytest.raises(cst.CSTValidationError):
         cst.Name("not a name")
+
+
+APP = """\
+from pkg import helpers, coros
+
+
+async def main():
+    helpers.poll()
+    coros.refresh()
+"""
+MODULES = frozenset({"pkg.app", "pkg.helpers", "pkg.coros"})
+
+
+def pending_of(result):
+    return {(pending.kind, last_name(pending.qualname)): position for _, position, pending in result.pending}
+
+
+def test_pending_findings_the_screen_rules_out_are_left_out():
+    whole = check_source(APP, "app.py", Settings(), module_name="pkg.app", project_modules=MODULES)
+    every = pending_of(whole)
+    assert {("blocking", "poll"), ("coroutine-function", "refresh")} <= set(every)
+    names = PendingNames({"blocking": frozenset({"poll"}), "coroutine-function": frozenset({"refresh"})})
+    screened = check_source(APP, "app.py", Settings(), module_name="pkg.app", project_modules=MODULES, pending_names=names)
+    kept = pending_of(screened)
+    assert set(kept) == {key for key in every if names.may_hold(key[0], f"x.{key[1]}")}
+    assert {("blocking", "poll"), ("coroutine-function", "refresh")} <= set(kept)
+    assert all(kept[key] == every[key] for key in kept)  # located as without the names
+    assert set(screened.dropped) == set(every) - set(kept)
+    assert screened.dropped and names.rules_out(screened.dropped)
+    assert not PendingNames({**names.by_kind, "coroutine-function": frozenset({"poll", "refresh"})}).rules_out(screened.dropped)
+    assert whole.dropped == ()

@@ -191,3 +191,17 @@ def test_an_edit_that_starts_to_call_a_blocking_helper_nobody_called(tmp_project
     run = check_against_a_run_without_cache(root, cache)
     assert ("app.py", 8, 5, "AIO110") in [d[:4] for d in described(run)]
     assert edit_runs == []  # a new pending finding: the whole run
+
+
+def test_a_helper_that_starts_to_block(tmp_project, tmp_path, edit_runs):
+    # At first no project function blocks: the check of app.py leaves out its pending
+    # AIO110 about `helpers.poll` (the screen rules it out) before locating it. Once
+    # `poll` blocks, the cached result of app.py must not serve: it lacks the finding.
+    root = tmp_project({**PROJECT, "pkg/helpers.py": "def poll():\n    return 1\n"})
+    cache = tmp_path / "cache"
+    first = check_against_a_run_without_cache(root, cache)
+    assert "AIO110" not in {d[3] for d in described(first)}
+    (root / "pkg" / "helpers.py").write_text(PROJECT["pkg/helpers.py"])
+    run = check_against_a_run_without_cache(root, cache)
+    assert ("app.py", 6, 5, "AIO110") in [d[:4] for d in described(run)]
+    assert edit_runs == []
