@@ -1183,7 +1183,9 @@ class Screen:
         """`modules`: the project's module names, if known (may_hold uses them)."""
         outlines = list(outlines)
         self.blind = not all(outline.complete for outline in outlines)
-        callers: Dict[str, Set[str]] = {}  # key -> keys of plain functions that call it
+        # key -> the keys of each plain function that calls it (tuples: cheaper to gather
+        # than one set per key, and most are walked once, if ever).
+        callers: Dict[str, List[Iterable[str]]] = {}
         aliases: Dict[str, Set[str]] = {}  # key -> other keys for the same thing
         blocking: Set[str] = set()
         looping: Set[str] = set()
@@ -1197,7 +1199,7 @@ class Screen:
                 if loops:
                     looping.update(keys)
                 for callee in calls:
-                    callers.setdefault(callee, set()).update(keys)
+                    callers.setdefault(callee, []).append(keys)
             coroutines.update(outline.coroutines)
             registered.update(outline.coroutines)
             for new, old in outline.aliases:
@@ -1210,14 +1212,14 @@ class Screen:
         # Methods are keyed by module, class and name (`api.Client.get`): "api.Client" -> {"get"}.
         methods: Dict[str, Set[str]] = {}
         for key in registered:
-            if ":" in key:
+            dots = key.count(".")
+            if not dots or ":" in key:
                 continue
-            owner, dot, rest = key.partition(".")
-            if not dot:
-                continue
-            if owner in star_owners:
-                by_owner.setdefault(owner, set()).add(rest)
-            if rest.count(".") == 1:
+            if star_owners:
+                owner, _, rest = key.partition(".")
+                if owner in star_owners:
+                    by_owner.setdefault(owner, set()).add(rest)
+            if dots == 2:
                 cls, _, method = key.rpartition(".")
                 methods.setdefault(cls, set()).add(method)
         changed = True
@@ -1273,9 +1275,9 @@ class Screen:
             for module in owners_of.get(owner, ()):
                 aliases.setdefault(f"{module}.{name}", set()).add(key)
         for old, new in aliases.items():
-            callers.setdefault(old, set()).update(new)
-        self.blocking = _closure(blocking, callers)
-        self.looping = _closure(looping, callers)
+            callers.setdefault(old, []).append(new)
+        self.blocking = _callers_closure(blocking, callers)
+        self.looping = _callers_closure(looping, callers)
         # Of those, the functions a pending finding may follow: reached from a call in an
         # async body (AIO110), or from a callable handed to a thread (AIO400). Only their
         # bodies must be checked for the facts the findings need (skippable).
@@ -1405,13 +1407,27 @@ def _closure(start: Set[str], edges: Dict[str, Set[str]]) -> FrozenSet[str]:
     return frozenset(seen)
 
 
-def _reached(start: Set[str], within: FrozenSet[str], callers: Dict[str, Set[str]]) -> FrozenSet[str]:
+def _reached(start: Set[str], within: FrozenSet[str], callers: Dict[str, List[Iterable[str]]]) -> FrozenSet[str]:
     """The keys of `within` that calls of `start` reach, following `callers` backwards
     (from a function to the functions it calls, and from an alias to what it names)."""
     callees: Dict[str, Set[str]] = {}
-    for callee, keys in callers.items():
+    for callee, groups in callers.items():
         if callee in within:
-            for key in keys:
-                if key in within:
-                    callees.setdefault(key, set()).add(callee)
+            for keys in groups:
+                for key in keys:
+                    if key in within:
+                        callees.setdefault(key, set()).add(callee)
     return _closure(start, callees)
+
+
+def _callers_closure(start: Set[str], callers: Dict[str, List[Iterable[str]]]) -> FrozenSet[str]:
+    """`start`, and the keys of every function that calls one of those, and so on."""
+    seen = set(start)
+    stack = list(start)
+    while stack:
+        for keys in callers.get(stack.pop(), ()):
+            for other in keys:
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+    return frozenset(seen)
