@@ -7,8 +7,9 @@ takes the list from there and hands it to the check (runner.py); no second parse
 from __future__ import annotations
 
 import ast
+import warnings
 from array import array
-from typing import List, Optional
+from typing import List, Optional, Union
 
 # The blocks of each compound statement, in the order libcst holds them and the traversal
 # enters them; a statement of any other type has none.
@@ -52,11 +53,14 @@ def statement_lines_of_source(source: str) -> Optional["array[int]"]:
     return None if tree is None else statement_lines(tree)
 
 
-def python_tree(source: str) -> Optional[ast.Module]:
+def python_tree(source: Union[str, bytes]) -> Optional[ast.Module]:
     """Python's tree of `source`, or None when Python rejects it (a syntax error, a
-    null byte, nesting too deep for its parser)."""
+    null byte, nesting too deep for its parser; for bytes, also bytes it cannot decode)."""
     try:
-        return ast.parse(source)
+        with warnings.catch_warnings():
+            # An invalid escape and the like: Python 3.12 warns on stderr, once per file.
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
 

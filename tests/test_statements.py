@@ -108,3 +108,17 @@ def test_every_statement_of_the_fixtures():
         assert list(statement_lines(tree)) == in_source_order(tree), path
         checked += 1
     assert checked > 20
+
+
+def test_python_tree_keeps_the_parsers_warnings_to_itself():
+    # An invalid escape: Python 3.12 warns (SyntaxWarning) on every parse, 3.11 and
+    # older with a DeprecationWarning. The outline pass parses every file of a run.
+    import warnings
+
+    from asynclint.statements import python_tree
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert python_tree(b'PATTERN = "\\d+"\n') is not None
+        assert python_tree('PATTERN = "\\d+"\n') is not None
+    assert caught == []
