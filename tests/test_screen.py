@@ -41,6 +41,7 @@ def assert_screen_changes_nothing(paths: List[Path], settings: Settings, monkeyp
         patch.setattr(Screen, "needs_check", lambda self, outline, codes: True)
         patch.setattr(Screen, "may_hold", lambda self, kind, qualname: True)
         patch.setattr(Screen, "skippable", lambda self, outline, codes: ())
+        patch.setattr(Screen, "pending_names", lambda self: None)
         everything = findings(paths, settings)
     assert screened == everything
     return len(everything)
@@ -617,3 +618,24 @@ def test_an_instance_a_classmethod_makes_of_its_class_is_that_class(tmp_project,
     found = findings([tmp_path / "pkg"], Settings())
     assert [(line, code) for _, line, _, code, _ in found] == [(17, "AIO110")]
     assert_screen_changes_nothing([tmp_path / "pkg"], Settings(), monkeypatch)
+
+
+def test_a_file_only_libcst_parses_brings_back_the_pending_findings_left_out(tmp_project, monkeypatch):
+    # Python "cannot parse" newer.py (as with syntax newer than the running Python), so
+    # the screen knows nothing of `pause`, and the first check of app.py (which it sends
+    # on for its own AIO100) leaves out the pending AIO110 about `newer.pause`. Once
+    # libcst parses newer.py, every file gets the full check: app.py again, with it.
+    from asynclint import runner
+    from asynclint.runner import lint_paths
+
+    root = tmp_project(
+        {
+            "pkg/__init__.py": "",
+            "pkg/newer.py": "import time\n\n\ndef pause():\n    time.sleep(1)\n",
+            "pkg/app.py": "import time\nfrom pkg import newer\n\n\nasync def main():\n    time.sleep(1)\n    newer.pause()\n",
+        }
+    )
+    parse_tree = runner.parse_tree
+    monkeypatch.setattr(runner, "parse_tree", lambda data: None if b"def pause" in data else parse_tree(data))
+    run = lint_paths([root / "pkg"], Settings(select=["AIO1"]), jobs=1)
+    assert [(Path(d.path).name, d.line, d.code) for d in run.diagnostics] == [("app.py", 6, "AIO100"), ("app.py", 7, "AIO110")]
