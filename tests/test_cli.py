@@ -251,7 +251,6 @@ def test_list_rules_and_version(capsys):
 
 
 def test_unknown_flag_is_usage_error(capsys):
-    code = None
     with pytest.raises(SystemExit) as exit_info:
         main(["--no-such-flag"])
     assert exit_info.value.code == 2
