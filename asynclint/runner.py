@@ -42,8 +42,8 @@ from .noqa import may_have_noqa
 from .incremental import RunState, memo_of, same_contribution
 from .project import ProjectIndex, Settled, settle
 from .blanking import Body, skip_bodies
-from .screen import Outline, Screen, Vocabulary, outline_tree, parse_tree
-from .statements import statement_lines
+from .screen import Outline, Screen, Vocabulary, outline_tree
+from .statements import python_tree, statement_lines
 from .timelimit import FileTimeout, time_limit
 from .unused_noqa import unused_noqa
 
@@ -130,7 +130,7 @@ Outlined = Tuple[FileResult, Optional[Sequence[int]]]
 def outline_file(path: Path, data: bytes, module: str, vocabulary: Vocabulary) -> Outlined:
     """The cheap look at a file: its outline, as a result with no findings (yet), and
     where its statements start (for the check, should the file need one)."""
-    tree = parse_tree(data)
+    tree = python_tree(data)
     if tree is None:
         return FileResult(path=str(path)), None
     return FileResult(path=str(path), outline=outline_tree(tree, module, vocabulary, data)), statement_lines(tree)
@@ -509,7 +509,7 @@ def _lint_files(
         # depends on, or the finding itself.
         skipping = False
         workers.use_pending_names(None)
-        again = [path for path in tried if path in results and (results[path].skipped or results[path].dropped)]
+        again = [path for path in tried if path in results and not _checked_alike(results[path], (), None)]
         tried.difference_update(again)
         check(sorted(again) + [path for path in outlined if path not in tried and path not in again])
     paths_of: Dict[str, List[Path]] = {}
@@ -626,6 +626,7 @@ class _EditRun:
     def check(self, changed: Sequence[Path], modules_of: Dict[Path, str]) -> bool:
         vocabulary = Vocabulary(self.settings, self.project_modules)
         unused_noqa_on = "AIO900" in self.settings.enabled_codes()
+        pending_names = self.screen.pending_names()
         for path in changed:
             memo = self.state.files[str(path)]
             result, lines = outline_file(path, self.data[path], modules_of[path], vocabulary)
@@ -637,7 +638,7 @@ class _EditRun:
             # were then, or the facts would differ for that alone.
             if memo.parsed or _needs_full_check(self.screen, outline, path, self.settings, self.data[path]):
                 skip = _bodies_to_skip(self.screen, outline, path, self.settings)
-                result = check_file(path, self.settings, self.project_modules, self.data[path], lines, skip, self.screen.pending_names())
+                result = check_file(path, self.settings, self.project_modules, self.data[path], lines, skip, pending_names)
                 result.outline = outline
                 self.parsed += 1
             if result.errors or result.timed_out or not same_contribution(memo, result):

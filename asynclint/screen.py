@@ -16,8 +16,9 @@ scope instead of the right one). tests/test_screen.py compares runs with and wit
 from __future__ import annotations
 
 import ast
+from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Callable, DefaultDict, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from .config import Settings
 from .diagnostics import PendingNames
@@ -173,18 +174,8 @@ class Vocabulary:
 def outline_source(data: bytes, module_name: str, vocabulary: Vocabulary) -> Optional[Outline]:
     """The file's outline, or None when Python cannot decode or parse it (libcst then
     checks it, to report why as AIO001)."""
-    tree = parse_tree(data)
+    tree = python_tree(data)
     return None if tree is None else outline_tree(tree, module_name, vocabulary, data)
-
-
-def parse_tree(data: bytes) -> Optional[ast.Module]:
-    """Python's tree of the file, or None when Python cannot decode or parse it.
-
-    Python decodes the bytes itself, as when it imports the file (BOM, coding cookie):
-    handed text, it would encode it back to UTF-8 first, which cost about 5 % of the
-    parse. Positions are the same either way (columns count UTF-8 bytes).
-    """
-    return python_tree(data)
 
 
 def outline_tree(tree: ast.Module, module_name: str, vocabulary: Vocabulary, data: bytes) -> Optional[Outline]:
@@ -732,10 +723,10 @@ class _Walker:
 
         # What each unit (a def at module level or in a class: _UnitWalk; None for the
         # rest) may fire or call, so that the check can skip the bodies of the others.
-        codes_at: Dict[Optional[int], Set[str]] = {}
-        async_at: Dict[Optional[int], Set[str]] = {}
-        dropped_at: Dict[Optional[int], Set[str]] = {}
-        handed_at: Dict[Optional[int], Set[str]] = {}
+        codes_at: DefaultDict[Optional[int], Set[str]] = defaultdict(set)
+        async_at: DefaultDict[Optional[int], Set[str]] = defaultdict(set)
+        dropped_at: DefaultDict[Optional[int], Set[str]] = defaultdict(set)
+        handed_at: DefaultDict[Optional[int], Set[str]] = defaultdict(set)
         # A name the rules may resolve to a function: imported, defined, or bound to
         # another name; not a parameter or a call's result (`coro = main()`).
         resolvable = self.defined | bare.imported | {new for new, _ in self.aliases} | set(bare.attribute_aliased)
@@ -752,11 +743,11 @@ class _Walker:
         for index, call in enumerate(self.calls):
             root, name, flags, _ = call
             unit = self.call_units[index]
-            codes = _at(codes_at, unit)
+            codes = codes_at[unit]
             called = names(name)
             if flags & _IN_ASYNC:
                 if in_project(call):
-                    _at(async_at, unit).update(keys_of(call))
+                    async_at[unit].update(keys_of(call))
                 if blocks(call):
                     codes.update(BLOCKING_CODES)
                 if runs_loop(call):
@@ -764,7 +755,7 @@ class _Walker:
             asyncio_call = in_known(root, known_asyncio)  # the names below are all asyncio's
             if flags & _DROPPED:
                 if in_project(call):
-                    _at(dropped_at, unit).update(keys_of(call))
+                    dropped_at[unit].update(keys_of(call))
                 if not called.isdisjoint(_LOOP_ENTRY_POINTS & _TASK_FACTORIES) or (
                     asyncio_call and not called.isdisjoint(_TASK_FACTORIES)
                 ):
@@ -784,7 +775,7 @@ class _Walker:
         for (root, name), unit in zip(self.decorators, self.decorator_units):
             if "coroutine" in names(name) and in_known(root, known_asyncio):
                 # `@asyncio.coroutine`; not `@types.coroutine` or tornado's `@gen.coroutine`.
-                _at(codes_at, unit).add("AIO402")
+                codes_at[unit].add("AIO402")
         for (how, target), unit in zip(self.handovers, self.handover_units):
             if names(how).isdisjoint(_HANDOVERS):
                 continue
@@ -793,15 +784,15 @@ class _Walker:
             if not names(target[1]).isdisjoint(_LOOP_METHODS) or (
                 not names(target[1]).isdisjoint(_LOOP_FUNCTIONS) and in_known(target[0])
             ):
-                _at(codes_at, unit).add("AIO400")
+                codes_at[unit].add("AIO400")
             elif in_project(target):
-                _at(handed_at, unit).update(keys_of(target))
+                handed_at[unit].update(keys_of(target))
         functions = []
         keys_of_function: Dict[int, Tuple[str, ...]] = {}  # id() of a _Function -> its keys
         for function in self.functions:
             loops = any(runs_loop(call) for call in function.calls)
             if loops and function.class_run:
-                _at(codes_at, function.unit).add("AIO400")
+                codes_at[function.unit].add("AIO400")
             called_keys: Set[str] = set()
             for call in function.calls:
                 if in_project(call):
@@ -816,7 +807,7 @@ class _Walker:
                 )
             )
         for caught, unit in zip(self.caught, self.caught_units):
-            codes = _at(codes_at, unit)
+            codes = codes_at[unit]
             if caught is None:
                 codes.add("AIO301")
                 continue
@@ -829,15 +820,15 @@ class _Walker:
             if "CancelledError" in caught_names:
                 codes.add("AIO300")
         for unit in self.exit_in_finally:
-            _at(codes_at, unit).add("AIO302")
+            codes_at[unit].add("AIO302")
         for unit in self.await_in_loop:
-            _at(codes_at, unit).add("AIO203")
+            codes_at[unit].add("AIO203")
         if b"CancelledError" in data:
             # `with suppress(CancelledError):` in an async body, where an await can be cancelled.
             for unit in self.with_in_async:
-                _at(codes_at, unit).add("AIO300")
+                codes_at[unit].add("AIO300")
         for unit in self.libcst_rejects:
-            _at(codes_at, unit).add("AIO001")
+            codes_at[unit].add("AIO001")
         # Other names for the same function, as other files may call it. A name bound in
         # a function body is that function's alone: `cls = self.__class__` in one file
         # and `i = j` in another once chained unrelated names project-wide.
@@ -947,13 +938,6 @@ _TRY_STAR = getattr(ast, "TryStar", ast.Try)
 
 def _sorted_tuple(items: Optional[Set[str]]) -> Tuple[str, ...]:
     return tuple(sorted(items)) if items else ()
-
-
-def _at(table: Dict[Optional[int], Set[str]], unit: Optional[int]) -> Set[str]:
-    found = table.get(unit)
-    if found is None:
-        found = table[unit] = set()
-    return found
 
 
 class _BareNames:
@@ -1289,7 +1273,7 @@ class Screen:
         # By the kind of pending finding (diagnostics.Pending) each closure can confirm.
         self.keys_by_kind = {"coroutine-function": self.coroutines, "blocking": self.blocking, "loop-runner": self.looping}
         # The names such functions go by (`fetch` of `api.fetch`, of `pkg.api:fetch`).
-        self.names_by_kind = {kind: _last_names(keys) for kind, keys in self.keys_by_kind.items()}
+        self.names = PendingNames({kind: _last_names(keys) for kind, keys in self.keys_by_kind.items()})
         # Every function by its module and name (`pkg.api:fetch`, `pkg.api:Client.get`).
         # Only a full run asks may_hold, so the screen an edit run keeps leaves it out.
         self.defined: Optional[FrozenSet[str]] = frozenset(key for key in registered if ":" in key)
@@ -1311,8 +1295,7 @@ class Screen:
         through an alias the outlines record, so a function by that name (or an alias of
         one) that does so must exist somewhere.
         """
-        names = self.names_by_kind.get(kind)
-        if self.blind or names is None:
+        if self.blind or kind not in self.keys_by_kind:
             return True
         if self._under_a_function(qualname):
             return False
@@ -1322,13 +1305,13 @@ class Screen:
             for key in (f"{module}:{name}", f"{outer}:{owner}.{name}"):
                 if key in self.defined:
                     return key in self.keys_by_kind[kind]
-        return name in names
+        return self.names.may_hold(kind, qualname)
 
     def pending_names(self) -> Optional[PendingNames]:
         """The last part of the callee's name a pending finding of each kind needs to
         hold (may_hold's last test, the one that needs no more than the name); None
         when the screen is blind."""
-        return None if self.blind else PendingNames(self.names_by_kind)
+        return None if self.blind else self.names
 
     def _under_a_function(self, qualname: str) -> bool:
         """`base64.b64encode.decode` (for `base64.b64encode(data).decode()`): a name

@@ -635,7 +635,7 @@ def test_a_file_only_libcst_parses_brings_back_the_pending_findings_left_out(tmp
             "pkg/app.py": "import time\nfrom pkg import newer\n\n\nasync def main():\n    time.sleep(1)\n    newer.pause()\n",
         }
     )
-    parse_tree = runner.parse_tree
-    monkeypatch.setattr(runner, "parse_tree", lambda data: None if b"def pause" in data else parse_tree(data))
+    python_tree = runner.python_tree
+    monkeypatch.setattr(runner, "python_tree", lambda data: None if b"def pause" in data else python_tree(data))
     run = lint_paths([root / "pkg"], Settings(select=["AIO1"]), jobs=1)
     assert [(Path(d.path).name, d.line, d.code) for d in run.diagnostics] == [("app.py", 6, "AIO100"), ("app.py", 7, "AIO110")]
