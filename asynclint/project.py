@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .config import Settings
 from .diagnostics import Diagnostic, FileResult, FunctionFacts, ModuleFacts, Pending
@@ -69,17 +69,23 @@ class ProjectIndex:
     def unalias(self, qualname: str) -> Optional[str]:
         """`pkg.fetch` -> `pkg.api.fetch` when module `pkg` imports `fetch` from `.api`."""
         parts = qualname.split(".")
+        target = self._aliased(parts)
+        return target if target is not None else self._through_star_import(parts)
+
+    def _aliased(self, parts: List[str]) -> Optional[str]:
+        """What a name stands for through the aliases of the module it goes through."""
         for cut in range(len(parts), 0, -1):
             prefix = ".".join(parts[:cut])
             if cut < len(parts) and prefix in self.project_modules:
                 # `pkg.api.fetch` goes through the module `pkg.api`, even when `pkg`
                 # also imports a name `api` (`from .api import api` would otherwise
-                # rewrite it as `pkg.api.api.fetch`, and so on without end).
-                return self._through_star_import(parts)
+                # rewrite it as `pkg.api.api.fetch`, and so on without end): only its
+                # star imports may say more.
+                return None
             target = self.aliases.get(prefix)
             if target is not None:
                 return ".".join([target, *parts[cut:]])
-        return self._through_star_import(parts)
+        return None
 
     def _through_star_import(self, parts: List[str]) -> Optional[str]:
         """`pkg.fetch` -> `pkg.api.fetch` when module `pkg` does `from .api import *`.
@@ -88,6 +94,34 @@ class ProjectIndex:
         Python when the names do not clash. If none of the indexed ones does, a module
         not indexed yet may: its name is returned so that the runner parses it.
         """
+        for cut, sources in self._star_imports_of(parts):
+            candidates = [".".join([source, *parts[cut:]]) for source in sources]
+            for source, candidate in zip(sources, candidates):
+                if self._brings_in(source, parts[cut], candidate):
+                    return candidate
+            for source, candidate in zip(sources, candidates):
+                if source not in self.modules:
+                    return candidate
+        return None
+
+    def unindexed_star_sources(self, qualname: str) -> List[str]:
+        """The star-imported modules not indexed yet that a name may come from, when no
+        indexed one brings it in. unalias() names the first of them; the demand search
+        parses them all at once, rather than one per round until the name is found."""
+        parts = qualname.split(".")
+        if self._aliased(parts) is not None:
+            return []
+        for cut, sources in self._star_imports_of(parts):
+            if any(self._brings_in(source, parts[cut], ".".join([source, *parts[cut:]])) for source in sources):
+                return []
+            missing = [source for source in sources if source not in self.modules]
+            if missing:
+                return missing
+        return []
+
+    def _star_imports_of(self, parts: List[str]) -> Iterator[Tuple[int, List[str]]]:
+        """Each module a name goes through that star-imports others (longest first), as
+        (how many parts of the name it takes, the modules it star-imports)."""
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
             sources = self.star_imports.get(module)
@@ -99,16 +133,12 @@ class ProjectIndex:
             # is a submodule even before the runner has parsed it.
             submodule = f"{module}.{parts[cut]}"
             if submodule in sources or submodule in self.modules or submodule in self.project_modules:
-                return None
-            candidates = [".".join([source, *parts[cut:]]) for source in sources]
-            for source, candidate in zip(sources, candidates):
-                # `source.name` is the name the star import brings in.
-                if candidate in self.functions or f"{source}.{parts[cut]}" in self.aliases:
-                    return candidate
-            for source, candidate in zip(sources, candidates):
-                if source not in self.modules:
-                    return candidate
-        return None
+                return
+            yield cut, sources
+
+    def _brings_in(self, source: str, name: str, candidate: str) -> bool:
+        """Whether `from source import *` brings in `name` (`candidate` is `source.name...`)."""
+        return candidate in self.functions or f"{source}.{name}" in self.aliases
 
     @cached_property
     def _blocking(self) -> Dict[str, List[str]]:

@@ -709,6 +709,9 @@ class _DemandSearch:
                 continue
             function = self.index.resolve(name)
             target = None if function is not None else self.index.unalias(name)
+            if target is not None:
+                # Every star-imported module the name may come from, at once.
+                needed.update(m for m in self.index.unindexed_star_sources(name) if m in self.project_modules)
             module = None if function or target else _module_of(name, self.project_modules)
             if module is not None and module not in self.index.modules:
                 needed.add(module)

@@ -635,3 +635,16 @@ def test_a_submodule_of_a_star_importing_package_is_parsed_when_a_chain_needs_it
         }
     )
     assert found(root) == {("app.py", 4, "AIO110")}
+
+
+def test_a_star_imported_module_that_brings_the_name_in_ends_the_search():
+    index = ProjectIndex([], Settings(), ["pkg", "pkg.a", "pkg.b", "pkg.c"])
+    index.add(ModuleFacts("pkg", star_imports=["pkg.a", "pkg.b", "pkg.c"]))
+    assert index.unindexed_star_sources("pkg.fetch") == ["pkg.a", "pkg.b", "pkg.c"]
+    assert index.unalias("pkg.fetch") == "pkg.a.fetch"  # the first, as Python looks
+    index.add(ModuleFacts("pkg.a"))
+    assert index.unindexed_star_sources("pkg.fetch") == ["pkg.b", "pkg.c"]
+    index.add(ModuleFacts("pkg.b", functions={"pkg.b.fetch": FunctionFacts("pkg.b.fetch", False)}))
+    assert index.unindexed_star_sources("pkg.fetch") == []  # pkg.b brings it in
+    assert index.unalias("pkg.fetch") == "pkg.b.fetch"
+    assert index.unindexed_star_sources("pkg.a.other") == []  # a submodule, not a star import

@@ -388,6 +388,31 @@ def test_the_demand_search_parses_a_module_only_for_a_callee_that_may_be_a_corou
         assert parsed == ["app.py"]  # no `async def poll` anywhere: helpers.py is not needed
 
 
+def test_the_demand_search_parses_every_star_imported_module_a_name_may_come_from_at_once(tmp_path, monkeypatch):
+    from asynclint import runner
+
+    rounds: List[List[str]] = []
+    original = runner.check_many
+
+    def recording(paths, *args, **kwargs):
+        rounds.append(sorted(Path(path).relative_to(tmp_path).as_posix() for path in paths))
+        return original(paths, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "check_many", recording)
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .a import *\nfrom .b import *\nfrom .c import *\n")
+    (package / "a.py").write_text("def other():\n    return 1\n")
+    (package / "b.py").write_text("def another():\n    return 2\n")
+    (package / "c.py").write_text("import time\n\ndef fetch():\n    time.sleep(1)\n")
+    (tmp_path / "app.py").write_text("import pkg\n\nasync def main():\n    pkg.fetch()\n")
+    found = [(Path(path).name, line, code) for path, line, _, code, _ in findings([tmp_path], Settings())]
+    assert found == [("app.py", 4, "AIO110")]
+    # `pkg.fetch` may come from any of the three: they are parsed in one round, not one
+    # round each until the name turns up.
+    assert rounds == [["app.py"], ["pkg/__init__.py"], ["pkg/a.py", "pkg/b.py", "pkg/c.py"]]
+
+
 def test_a_name_bound_to_an_attribute_is_keyed_by_the_attribute():
     source = b"class T:\n    def test(self):\n        check = self.check_match\n        check('a')\n"
     outline = outline_source(source, "m", Vocabulary(Settings(), ["m"]))
