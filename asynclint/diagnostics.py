@@ -151,7 +151,7 @@ class FileResult:
     contribution: str = ""
     # The bodies the check was asked to leave out (blanking.py): a cached result serves
     # a later run only if the screen asks for the same.
-    skipped: Tuple[Tuple[int, int, int], ...] = ()
+    skipped: Tuple[Tuple[int, int, int, int], ...] = ()
     # (kind, last name of the callee) of each pending finding left out because the
     # screen said it cannot hold (PendingNames): a cached result serves a later run only
     # while that run's screen says so too.

@@ -100,6 +100,10 @@ class Unit(NamedTuple):
     first: int  # the line its body starts on (its first statement's, or first decorator's)
     column: int  # the first statement's column (in UTF-8 bytes): the body's indentation
     last: int  # the line its body ends on
+    # The line of its `def`, when the check may leave its parameters and annotations out
+    # with the body (blanking.py); 0 when a return annotation may say `NoReturn`, which
+    # AIO300/AIO301 read in every def of the module (rules/cancellation.py).
+    header: int
     # Tuples, not sets: most are empty, and an empty tuple costs nothing (the outlines of
     # a large project are all held at once).
     keys: Tuple[str, ...]  # a plain def's keys (as in Outline.functions); () for an async def
@@ -863,6 +867,7 @@ class _Walker:
                     first,
                     opening.col_offset,
                     last_line,
+                    0 if _may_say_no_return(node.returns) else node.lineno,
                     () if function is None else keys_of_function[id(function)],
                     _sorted_tuple(codes_at.get(index)),
                     _sorted_tuple(async_at.get(index)),
@@ -1041,6 +1046,16 @@ def _terminal(expr: ast.expr) -> Optional[str]:
     if kind is ast.Name:
         return expr.id  # type: ignore[attr-defined]
     return None
+
+
+def _may_say_no_return(annotation: Optional[ast.expr]) -> bool:
+    """Whether a return annotation may be `NoReturn` or `Never` as AIO300/AIO301 read it
+    (by its last name, or a string that ends so)."""
+    if annotation is None:
+        return False
+    if type(annotation) is ast.Constant:
+        return isinstance(annotation.value, str) and annotation.value.endswith(("NoReturn", "Never"))  # type: ignore[attr-defined]
+    return _terminal(annotation) in ("NoReturn", "Never")
 
 
 def _root(expr: ast.expr) -> Optional[str]:
@@ -1338,8 +1353,8 @@ class Screen:
             return True
         return self._may_report(codes, outline.local_codes, outline.async_calls, outline.dropped_calls, outline.handed_over)
 
-    def skippable(self, outline: Optional[Outline], codes: FrozenSet[str]) -> Tuple[Tuple[int, int, int], ...]:
-        """The bodies (first line, column, last line) the check of a file with this
+    def skippable(self, outline: Optional[Outline], codes: FrozenSet[str]) -> Tuple[Tuple[int, int, int, int], ...]:
+        """The bodies (first line, column, last line, header: blanking.Body) the check of a file with this
         outline may leave out: no enabled rule may fire in them, and no finding
         anywhere depends on them (see Unit)."""
         if outline is None or self.blind or not outline.units:
@@ -1353,7 +1368,7 @@ class Screen:
                 or not self.looping_followed.isdisjoint(unit.keys)
             ):
                 continue
-            bodies.append((unit.first, unit.column, unit.last))
+            bodies.append((unit.first, unit.column, unit.last, unit.header))
         return tuple(bodies)
 
     def _may_report(

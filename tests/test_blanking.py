@@ -7,13 +7,16 @@ finding depends on. tests/test_screen.py compares whole runs with and without sk
 from __future__ import annotations
 
 import ast
+import sysconfig
 from pathlib import Path
 from typing import Dict, List, Tuple
 
+import libcst
 import pytest
 
 from asynclint.blanking import skip_bodies
 from asynclint.config import Settings
+from asynclint.files import decode_source
 from asynclint.runner import lint_files
 from asynclint.screen import Screen, Vocabulary, outline_source
 from asynclint.statements import statement_lines
@@ -27,7 +30,7 @@ def outline_of(source: str, module: str = "app"):
     return outline
 
 
-def skippable(source: str, codes=ALL) -> List[Tuple[int, int, int]]:
+def skippable(source: str, codes=ALL) -> List[Tuple[int, int, int, int]]:
     outline = outline_of(source)
     return list(Screen([outline], ["app"]).skippable(outline, codes))
 
@@ -68,19 +71,19 @@ def test_bodies_become_a_string_on_the_same_lines():
         "import json",
         "",
         "",
-        "def parse(text):",
+        "def parse():",
         '    """',
         "",
         '"""',
         "",
         "",
         "class Store:",
-        "    def get(self, key):",
+        "    def get():",
         '        """',
         "",
         '"""',
         "",
-        "    async def fetch(self, client):",
+        "    async def fetch():",
         '        """',
         "",
         '"""',
@@ -96,7 +99,7 @@ def test_a_body_where_a_rule_may_fire_is_kept():
         return 1
 '''
     bodies = skippable(source)
-    assert [first for first, _, _ in bodies] == [5, 12, 17]
+    assert [first for first, *_ in bodies] == [5, 12, 17]
 
 
 BLOCKING_HELPER = """\
@@ -117,7 +120,7 @@ def skippable_in(sources: Dict[str, str], module: str) -> List[int]:
     modules = list(sources)
     outlines = {name: outline_source(text.encode(), name, Vocabulary(Settings(), modules)) for name, text in sources.items()}
     screen = Screen([outline for outline in outlines.values() if outline is not None], modules)
-    return [first for first, _, _ in screen.skippable(outlines[module], ALL)]
+    return [first for first, *_ in screen.skippable(outlines[module], ALL)]
 
 
 OTHER = "def other(seconds):\n    total = seconds * 2\n    print(total)\n    return total\n"
@@ -181,7 +184,7 @@ def test_an_async_generator_is_never_skipped():
     source = "async def items(source):\n    for item in source:\n        yield item\n    return\n"
     assert skippable(source) == []
     plain = "async def items(source):\n    for item in source:\n        print(item)\n    return\n"
-    assert skippable(plain) == [(2, 4, 4)]
+    assert skippable(plain) == [(2, 4, 4, 1)]
 
 
 def test_short_bodies_and_nested_defs_are_not_units():
@@ -197,7 +200,7 @@ def outer():
         return value + other
     return inner
 '''
-    assert skippable(source) == [(6, 4, 10)]
+    assert skippable(source) == [(6, 4, 10, 5)]
 
 
 def test_what_a_decorator_or_a_default_may_fire_keeps_the_body():
@@ -231,19 +234,28 @@ async def main(loop=asyncio.get_event_loop()):
         ("def f(a,\n      b): x = 1; \\\n    y = 2\nz = 3\n", None),
         ("def f(a,\n      b): x = 1\n", None),
         # A decorated def first in the body: skipped from its decorator on.
-        ("class C:\n    def f(self):\n        @wraps\n        def g():\n            pass\n        return g\n", "class C:\n    def f(self):\n        \"\"\"\n\n\n\"\"\"\n"),
+        ("class C:\n    def f(self):\n        @wraps\n        def g():\n            pass\n        return g\n", "class C:\n    def f():\n        \"\"\"\n\n\n\"\"\"\n"),
         # Tabs, CRLF, no final line end.
         ("def f():\r\n\tx = 1\r\n\treturn x", 'def f():\r\n\t"""\r\n"""'),
         # A body of one line is `pass`.
-        ("def f(a,\n      b):\n    return a\n", "def f(a,\n      b):\n    pass\n"),
+        ("def f(a,\n      b):\n    return a\n", 'def f(*_: """\n"""):\n    pass\n'),
+        # The header goes with the body: annotations, defaults, the return annotation, a
+        # comment after it; the decorators and `async` stay.
+        (
+            "@route('/')\nasync def f(\n    a: T = 1,  # one\n    *, b: 'B' = g(),\n) -> List[\n    T\n]:\n    # first\n    return a\n",
+            '@route(\'/\')\nasync def f(*_: """\n\n\n\n\n\n"""):\n    pass\n',
+        ),
+        # A header that does not start as expected stays whole.
+        ("def \\\n  f(a):\n    x = a\n    return x\n", 'def \\\n  f(a):\n    """\n"""\n'),
     ],
 )
 def test_skip_bodies_keeps_every_other_line(source, expected):
     tree = ast.parse(source)
-    node = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
+    node = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
     opening = node.body[0]
     first = opening.decorator_list[0].lineno if getattr(opening, "decorator_list", None) else opening.lineno
-    text, lines, skipped = skip_bodies(source, [(first, opening.col_offset, node.end_lineno)], statement_lines(tree))
+    body = (first, opening.col_offset, node.end_lineno, node.lineno)
+    text, lines, skipped = skip_bodies(source, [body], statement_lines(tree))
     if expected is None:
         assert (text, skipped) == (source, ())
         return
@@ -287,3 +299,70 @@ def test_a_cached_result_whose_skipped_bodies_differ_is_checked_again(tmp_path):
     fresh = lint_files(files, Settings(), jobs=1)
     assert [d.code for d in cached.diagnostics] == ["AIO110"]
     assert cached.diagnostics == fresh.diagnostics
+
+
+def _defs(tree: ast.Module) -> List[Tuple[int, str, str, List[str]]]:
+    """What the rest of a file sees of each def at module level or in a class there:
+    (line, kind, name, decorators)."""
+    found = []
+    for statement in tree.body:
+        for node in [statement, *(statement.body if isinstance(statement, ast.ClassDef) else [])]:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                decorators = [ast.unparse(decorator) for decorator in node.decorator_list]
+                found.append((node.lineno, type(node).__name__, node.name, decorators))
+    return found
+
+
+SOURCES = sorted(Path(__file__).resolve().parent.parent.glob("fixtures/**/*.py")) + sorted(
+    (Path(sysconfig.get_paths()["stdlib"]) / "asyncio").glob("*.py")
+)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_every_unit_left_out_leaves_the_same_defs_on_the_same_lines(path):
+    data = path.read_bytes()
+    try:
+        tree = ast.parse(data)
+    except SyntaxError:
+        pytest.skip("Python cannot parse it: no outline, nothing skipped")
+    outline = outline_source(data, "app", Vocabulary(Settings(), ["app"]))
+    assert outline is not None
+    source = decode_source(data)
+    bodies = [(unit.first, unit.column, unit.last, unit.header) for unit in outline.units]
+    text, lines, skipped = skip_bodies(source, bodies, statement_lines(tree))
+    assert len(skipped) == len(bodies)
+    assert text.count("\n") == source.count("\n")
+    left = ast.parse(text)
+    assert list(lines) == list(statement_lines(left))
+    assert _defs(left) == _defs(tree)
+    libcst.parse_module(text)  # the check's parser takes it too
+
+
+def test_a_header_that_may_say_noreturn_stays(tmp_path):
+    # AIO300/AIO301 read `-> NoReturn` in every def of the module: a handler that ends
+    # in fail() re-raises, whether or not fail()'s body is checked.
+    source = '''\
+import asyncio
+from typing import NoReturn
+
+
+def fail(message: str) -> NoReturn:
+    print(message)
+    raise SystemExit(message)
+
+
+def warn(message: str) -> None:
+    print(message)
+    return None
+
+
+async def main():
+    try:
+        await asyncio.sleep(1)
+    except asyncio.CancelledError:
+        fail("cancelled")
+'''
+    assert [body[3] for body in skippable(source)] == [0, 10]
+    assert "def fail(message: str) -> NoReturn:" in blanked(source)
+    (tmp_path / "app.py").write_text(source)
+    assert lint_files([tmp_path / "app.py"], Settings()).diagnostics == []
