@@ -466,7 +466,7 @@ def _lint_files(
     if unknown:
         if workers.jobs > 1 and len(unknown) >= POOL_THRESHOLD * 4:
             _preload_checker()
-        vocabulary = Vocabulary(settings, project_modules)
+        vocabulary = Vocabulary(settings, project_modules, signatures=cache is not None)
         for path, (result, lines) in zip(unknown, outline_many(unknown, data, modules_of, vocabulary, workers)):
             outlined[path] = result
             if lines is not None:

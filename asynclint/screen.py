@@ -163,7 +163,10 @@ _INCOMPLETE = Outline(
 class Vocabulary:
     """The names the screen looks for, given the user's settings and the project."""
 
-    def __init__(self, settings: Settings, project_modules: Iterable[str] = ()) -> None:
+    def __init__(self, settings: Settings, project_modules: Iterable[str] = (), signatures: bool = True) -> None:
+        # Whether outlines carry their export signature: only a run with a cache, which
+        # keeps them for the next run's edits, needs it.
+        self.signatures = signatures
         extra = list(settings.extend_blocking_calls)
         catalogue = [*BLOCKING_CALLS, *extra]
         # `sleep` for `from time import sleep; sleep()`; ("path", "exists") for `os.path.exists()`.
@@ -378,8 +381,12 @@ class _Walker:
             if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
                 self.stored.add(node.id)  # type: ignore[attr-defined]
             return
-        if kind is ast.Attribute:  # the next commonest: only its value holds more
-            self.visit(node.value)  # type: ignore[attr-defined]
+        if kind is ast.Attribute:  # the next commonest: only what it is an attribute of holds more
+            base = node.value  # type: ignore[attr-defined]
+            while type(base) is ast.Attribute:
+                base = base.value  # type: ignore[attr-defined]
+            if type(base) is not ast.Name:  # a name there is only read: nothing to note
+                self.visit(base)
             return
         if kind is ast.Constant:
             return
@@ -388,6 +395,13 @@ class _Walker:
             return
         if kind not in _NOTED:  # most nodes: only what is below them counts
             self.generic_visit(node)
+            return
+        if kind is ast.Expr:  # the commonest statement
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is ast.Call:
+                self.visit_call(value, _DROPPED)
+            elif type(value) is not ast.Constant:  # a docstring holds nothing
+                self.visit(value)
             return
         if kind is ast.Global:
             self.global_names.update(node.names)  # type: ignore[attr-defined]
@@ -401,12 +415,7 @@ class _Walker:
             return
         if kind is _MATCH:
             self.has_match = True
-        if kind is ast.Expr:
-            value = node.value  # type: ignore[attr-defined]
-            if type(value) is ast.Call:
-                self.visit_call(value, _DROPPED)
-                return
-        elif kind is ast.Lambda:
+        if kind is ast.Lambda:
             self.visit_arguments(node.args)  # type: ignore[attr-defined]
             saved = self.in_async
             self.in_async = False
@@ -471,16 +480,26 @@ class _Walker:
         kind = type(node)
         fields = _CHILD_FIELDS.get(kind)
         if fields is None:
-            # `ctx` (Load, Store) is never worth a visit.
-            fields = _CHILD_FIELDS[kind] = tuple(name for name in node._fields if name != "ctx")
+            fields = _CHILD_FIELDS[kind] = tuple(name for name in node._fields if name not in _NO_CHILDREN)
+        # A name read and a constant note nothing: most children are one, and skipping
+        # the call to visit() for them shows in a large project.
         for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:
-                    if isinstance(item, ast.AST) and type(item) is not ast.Constant:
+                    kind = type(item)
+                    if kind is ast.Name:
+                        if type(item.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                            self.stored.add(item.id)  # type: ignore[attr-defined]
+                    elif kind is not ast.Constant and isinstance(item, ast.AST):
                         self.visit(item)
-            elif isinstance(value, ast.AST) and type(value) is not ast.Constant:
-                self.visit(value)
+            else:
+                kind = type(value)
+                if kind is ast.Name:
+                    if type(value.ctx) is not ast.Load:  # type: ignore[union-attr]
+                        self.stored.add(value.id)  # type: ignore[union-attr]
+                elif kind is not ast.Constant and isinstance(value, ast.AST):
+                    self.visit(value)
 
     def visit_call(self, node: ast.Call, flags: int) -> None:
         func = node.func
@@ -506,7 +525,13 @@ class _Walker:
                     self._record_handover(node, name)
         # A name read or a constant has nothing to note: most callees and arguments
         # are one, and skipping the call to visit() for them shows in a large project.
-        if type(func) is not ast.Name:
+        if type(func) is ast.Attribute:
+            base = func.value  # type: ignore[attr-defined]
+            while type(base) is ast.Attribute:
+                base = base.value  # type: ignore[attr-defined]
+            if type(base) is not ast.Name:
+                self.visit(base)
+        elif type(func) is not ast.Name:
             self.visit(func)
         for arg in node.args:
             if type(arg) not in _READ_ONLY:
@@ -705,17 +730,33 @@ class _Walker:
                 return self.nested_class
             return project is None or (root is not None and root in project)
 
+        # The same callees recur here too: whether each blocks or runs a loop, worked out once.
+        blocking_memo: Dict[Tuple[Optional[str], str, Optional[str]], bool] = {}
+        looping_memo: Dict[Tuple[Optional[str], str], bool] = {}
+
         def blocks(call: Call) -> bool:
             root, name, _, owner = call
-            if not in_known(root, known_blocking):
-                return False
-            if owner is None:
-                return not names(name).isdisjoint(vocabulary.blocking)
-            return any((made, name) in vocabulary.blocking_pairs for made in owners(owner))
+            memo = (root, name, owner)
+            found = blocking_memo.get(memo)
+            if found is None:
+                if not in_known(root, known_blocking):
+                    found = False
+                elif owner is None:
+                    found = not names(name).isdisjoint(vocabulary.blocking)
+                else:
+                    found = any((made, name) in vocabulary.blocking_pairs for made in owners(owner))
+                blocking_memo[memo] = found
+            return found
 
         def runs_loop(call: Call) -> bool:
-            called = names(call[1])
-            return not called.isdisjoint(_LOOP_METHODS) or (not called.isdisjoint(_LOOP_FUNCTIONS) and in_known(call[0]))
+            memo = (call[0], call[1])
+            found = looping_memo.get(memo)
+            if found is None:
+                called = names(call[1])
+                found = looping_memo[memo] = not called.isdisjoint(_LOOP_METHODS) or (
+                    not called.isdisjoint(_LOOP_FUNCTIONS) and in_known(call[0])
+                )
+            return found
 
         def def_keys(name: str, owner: Optional[str], nested: bool = False) -> Tuple[str, ...]:
             if owner is not None:
@@ -794,22 +835,17 @@ class _Walker:
         functions = []
         keys_of_function: Dict[int, Tuple[str, ...]] = {}  # id() of a _Function -> its keys
         for function in self.functions:
-            loops = any(runs_loop(call) for call in function.calls)
-            if loops and function.class_run:
-                codes_at[function.unit].add("AIO400")
+            loops = blocking = False
             called_keys: Set[str] = set()
             for call in function.calls:
+                loops = loops or runs_loop(call)
+                blocking = blocking or blocks(call)
                 if in_project(call):
                     called_keys.update(keys_of(call))
+            if loops and function.class_run:
+                codes_at[function.unit].add("AIO400")
             keys_of_function[id(function)] = def_keys(function.name, function.owner, function.nested)
-            functions.append(
-                (
-                    keys_of_function[id(function)],
-                    any(blocks(call) for call in function.calls),
-                    loops,
-                    frozenset(called_keys),
-                )
-            )
+            functions.append((keys_of_function[id(function)], blocking, loops, frozenset(called_keys)))
         for caught, unit in zip(self.caught, self.caught_units):
             codes = codes_at[unit]
             if caught is None:
@@ -884,7 +920,7 @@ class _Walker:
             coroutines=coroutines,
             aliases=aliases,
             owner_aliases=owner_aliases,
-            export=export_signature(functions, coroutines, aliases, owner_aliases),
+            export=export_signature(functions, coroutines, aliases, owner_aliases) if vocabulary.signatures else "",
             units=tuple(units),
         )
 
@@ -1073,7 +1109,10 @@ def _root(expr: ast.expr) -> Optional[str]:
             return None
 
 
-_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}  # a node type's fields, less `ctx`
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}  # a node type's fields, less _NO_CHILDREN
+# Fields never worth a visit: `ctx` (Load, Store) and operators (`+`, `==`) are leaves,
+# the others hold no nodes (type comments, `kind` of a constant, numbers).
+_NO_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "level", "is_async", "conversion"})
 # Where an expression is only read (a callee, an argument), these note nothing: a name
 # read is no binding, and a constant holds nothing.
 _READ_ONLY = frozenset({ast.Name, ast.Constant})
