@@ -30,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .cache import Cache, content_hash
 from .config import Settings
@@ -42,7 +42,7 @@ from .noqa import may_have_noqa
 from .incremental import RunState, memo_of, same_contribution
 from .project import ProjectIndex, Settled, settle
 from .blanking import Body, skip_bodies
-from .screen import Outline, Screen, Vocabulary, outline_tree
+from .screen import Outline, Screen, ScreenParts, Vocabulary, outline_tree
 from .statements import python_tree, statement_lines
 from .timelimit import FileTimeout, time_limit
 from .unused_noqa import unused_noqa
@@ -142,21 +142,27 @@ def outline_many(
     modules: Dict[Path, str],
     vocabulary: Vocabulary,
     workers: "Workers",
-) -> List[Outlined]:
+) -> Iterator[Outlined]:
     """Outline files, in the run's process pool when there are enough; results in
-    `paths` order."""
+    `paths` order, each batch as soon as it is done, so that the caller can work on it
+    while the pool outlines the next."""
     work = [(path, data[path], modules[path]) for path in paths]
     if workers.jobs <= 1 or len(paths) < POOL_THRESHOLD * 4:
-        return _outline_batch(work, vocabulary)
+        yield from _outline_batch(work, vocabulary)
+        return
     batches = [work[i : i + OUTLINE_BATCH] for i in range(0, len(work), OUTLINE_BATCH)]
+    done = 0  # files outlined and handed on
     try:
         pool = workers.pool()
         futures = [pool.submit(_outline_batch, batch, vocabulary) for batch in batches]
-        return [result for future in futures for result in future.result()]
+        for future in futures:
+            outlined = future.result()
+            done += len(outlined)
+            yield from outlined
     except (BrokenProcessPool, *_NO_POOL):
-        # A pool that cannot start or dies: the screen is cheap enough to run here.
+        # A pool that cannot start or dies: the outlines are cheap enough to make here.
         workers.discard()
-        return _outline_batch(work, vocabulary)
+        yield from _outline_batch(work[done:], vocabulary)
 
 
 def _outline_batch(batch: List[Tuple[Path, bytes, str]], vocabulary: Vocabulary) -> List[Outlined]:
@@ -393,7 +399,7 @@ def _lint_files(
         cache = Cache(cache_dir, [settings.cache_key(), "\n".join(sorted(project_modules))])
 
     data: Dict[Path, bytes] = {}
-    digests: Dict[Path, str] = {}
+    digests: Dict[Path, str] = {}  # the cache's keys: without a cache, nothing to hash
     results: Dict[Path, FileResult] = {}
     for path in files:
         try:
@@ -401,7 +407,8 @@ def _lint_files(
         except OSError:
             results[path] = check_file(path, settings, project_modules)  # reports why as AIO001
             continue
-        digests[path] = content_hash(data[path])
+        if cache is not None:
+            digests[path] = content_hash(data[path])
     # What the last run left (incremental.py): the answer when no file changed, and
     # when the changed files give the others what they gave before, the base of an
     # edit run that checks those files alone.
@@ -457,10 +464,15 @@ def _lint_files(
     outlined: Dict[Path, FileResult] = {}
     lines_of: Dict[Path, Sequence[int]] = {}  # where the statements start, for the check
     unknown = []
+    # What the screen needs of each outline, gathered as they come in: the serial part
+    # of building it then waits for less once the last outline is in.
+    parts = ScreenParts()
     for path in data:
         hit = cached(path, need_parse=False)
         if hit is not None:
             outlined[path] = hit
+            if hit.outline is not None:
+                parts.add(hit.outline)
         else:
             unknown.append(path)
     if unknown:
@@ -471,9 +483,11 @@ def _lint_files(
             outlined[path] = result
             if lines is not None:
                 lines_of[path] = lines
-            if cache is not None and result.outline is not None:
-                cache.put(str(path), digests[path], result)
-    screen = Screen((result.outline for result in outlined.values() if result.outline is not None), project_modules)
+            if result.outline is not None:
+                parts.add(result.outline)
+                if cache is not None:
+                    cache.put(str(path), digests[path], result)
+    screen = Screen(modules=project_modules, parts=parts)
     # Bodies the screen says nothing depends on are left out of the check
     # (_bodies_to_skip), and so are the pending findings it rules out, until the screen
     # turns out to know too little (below).

@@ -1214,45 +1214,83 @@ def _alias_map(pairs: Iterable[Tuple[str, str]]) -> Dict[str, Set[str]]:
 # -- the whole project --------------------------------------------------------------------
 
 
+class ScreenParts:
+    """What the screen takes from each outline, gathered as the outlines come in: the
+    runner adds each while the pool outlines the next. The Screen made from them
+    (Screen(parts=...)) takes them over: they serve one screen."""
+
+    def __init__(self) -> None:
+        self.complete = True
+        # key -> the keys of each plain function that calls it (tuples: cheaper to gather
+        # than one set per key, and most are walked once, if ever).
+        self.callers: Dict[str, List[Iterable[str]]] = {}
+        self.aliases: Dict[str, Set[str]] = {}  # key -> other keys for the same thing
+        self.blocking: Set[str] = set()
+        self.looping: Set[str] = set()
+        self.coroutines: Set[str] = set()
+        self.registered: Set[str] = set()
+        # Of those, the keys by a name with a dot and no module (`api.fetch`,
+        # `api.Client.get`): the only ones star imports and class re-exports rename.
+        self.dotted: Set[str] = set()
+        self.owner_aliases: Set[Tuple[str, str]] = set()
+        self.owners_of: Dict[str, Set[str]] = {}  # `mod.z` -> {"impl"}: see Screen
+        self.called: Set[str] = set()  # every key called, wherever
+        self.async_calls: Set[str] = set()
+        self.handed_over: Set[str] = set()
+
+    def add(self, outline: Outline) -> None:
+        self.complete = self.complete and outline.complete
+        callers, registered, dotted, called = self.callers, self.registered, self.dotted, self.called
+        for keys, blocks, loops, calls in outline.functions:
+            registered.update(keys)
+            dotted.update(key for key in keys if "." in key and ":" not in key)
+            if blocks:
+                self.blocking.update(keys)
+            if loops:
+                self.looping.update(keys)
+            for callee in calls:
+                callers.setdefault(callee, []).append(keys)
+            called.update(calls)
+        self.coroutines.update(outline.coroutines)
+        registered.update(outline.coroutines)
+        dotted.update(key for key in outline.coroutines if "." in key and ":" not in key)
+        for new, old in outline.aliases:
+            self.aliases.setdefault(old, set()).add(new)
+            registered.add(new)
+            if "." in new and ":" not in new:
+                dotted.add(new)
+                if new.count(".") == 1:
+                    self.owners_of.setdefault(new, set()).add(old.rsplit(".", 1)[-1])
+        self.owner_aliases.update(outline.owner_aliases)
+        called.update(outline.async_calls, outline.dropped_calls, outline.handed_over)
+        self.async_calls.update(outline.async_calls)
+        self.handed_over.update(outline.handed_over)
+
+
 class Screen:
     """Which files need the full check, given every file's outline."""
 
-    def __init__(self, outlines: Iterable[Outline], modules: Iterable[str] = ()) -> None:
-        """`modules`: the project's module names, if known (may_hold uses them)."""
-        outlines = list(outlines)
-        self.blind = not all(outline.complete for outline in outlines)
-        # key -> the keys of each plain function that calls it (tuples: cheaper to gather
-        # than one set per key, and most are walked once, if ever).
-        callers: Dict[str, List[Iterable[str]]] = {}
-        aliases: Dict[str, Set[str]] = {}  # key -> other keys for the same thing
-        blocking: Set[str] = set()
-        looping: Set[str] = set()
-        coroutines: Set[str] = set()
-        registered: Set[str] = set()
-        for outline in outlines:
-            for keys, blocks, loops, calls in outline.functions:
-                registered.update(keys)
-                if blocks:
-                    blocking.update(keys)
-                if loops:
-                    looping.update(keys)
-                for callee in calls:
-                    callers.setdefault(callee, []).append(keys)
-            coroutines.update(outline.coroutines)
-            registered.update(outline.coroutines)
-            for new, old in outline.aliases:
-                aliases.setdefault(old, set()).add(new)
-                registered.add(new)
+    def __init__(
+        self, outlines: Iterable[Outline] = (), modules: Iterable[str] = (), parts: Optional[ScreenParts] = None
+    ) -> None:
+        """`modules`: the project's module names, if known (may_hold uses them);
+        `parts`: the outlines' parts gathered already, in place of `outlines`."""
+        if parts is None:
+            parts = ScreenParts()
+            for outline in outlines:
+                parts.add(outline)
+        self.blind = not parts.complete
+        callers = parts.callers
+        aliases = parts.aliases
+        blocking, looping, coroutines = parts.blocking, parts.looping, parts.coroutines
         # `from .api import *` in `pkg`: `pkg.f` is `api.f`, for every `api.f` there is.
-        owner_aliases = {pair for outline in outlines for pair in outline.owner_aliases}
+        owner_aliases = parts.owner_aliases
         star_owners = {owner for pair in owner_aliases for owner in pair}
         by_owner: Dict[str, Set[str]] = {}
         # Methods are keyed by module, class and name (`api.Client.get`): "api.Client" -> {"get"}.
         methods: Dict[str, Set[str]] = {}
-        for key in registered:
+        for key in parts.dotted:
             dots = key.count(".")
-            if not dots or ":" in key:
-                continue
             if star_owners:
                 owner, _, rest = key.partition(".")
                 if owner in star_owners:
@@ -1298,15 +1336,8 @@ class Screen:
         # `from pkg import impl as z` in `mod`: a call of `mod.z.f` elsewhere is `impl.f`.
         # Only the names some file calls that way are linked, not every function of every
         # module imported under a name.
-        owners_of: Dict[str, Set[str]] = {}
-        for outline in outlines:
-            for new, old in outline.aliases:
-                if new.count(".") == 1 and ":" not in new:
-                    owners_of.setdefault(new, set()).add(old.rsplit(".", 1)[-1])
-        called = {key for outline in outlines for _, _, _, calls in outline.functions for key in calls}
-        for outline in outlines:
-            called.update(outline.async_calls, outline.dropped_calls, outline.handed_over)
-        for key in called:
+        owners_of = parts.owners_of
+        for key in parts.called:
             if key.count(".") != 2 or ":" in key:
                 continue
             owner, _, name = key.rpartition(".")
@@ -1319,10 +1350,8 @@ class Screen:
         # Of those, the functions a pending finding may follow: reached from a call in an
         # async body (AIO110), or from a callable handed to a thread (AIO400). Only their
         # bodies must be checked for the facts the findings need (skippable).
-        async_calls = {key for outline in outlines for key in outline.async_calls}
-        handed_over = {key for outline in outlines for key in outline.handed_over}
-        self.blocking_followed = _reached(async_calls & self.blocking, self.blocking, callers)
-        self.looping_followed = _reached(handed_over & self.looping, self.looping, callers)
+        self.blocking_followed = _reached(parts.async_calls & self.blocking, self.blocking, callers)
+        self.looping_followed = _reached(parts.handed_over & self.looping, self.looping, callers)
         self.coroutines = _closure(coroutines, aliases)
         # By the kind of pending finding (diagnostics.Pending) each closure can confirm.
         self.keys_by_kind = {"coroutine-function": self.coroutines, "blocking": self.blocking, "loop-runner": self.looping}
@@ -1330,7 +1359,7 @@ class Screen:
         self.names = PendingNames({kind: _last_names(keys) for kind, keys in self.keys_by_kind.items()})
         # Every function by its module and name (`pkg.api:fetch`, `pkg.api:Client.get`).
         # Only a full run asks may_hold, so the screen an edit run keeps leaves it out.
-        self.defined: Optional[FrozenSet[str]] = frozenset(key for key in registered if ":" in key)
+        self.defined: Optional[FrozenSet[str]] = frozenset(key for key in parts.registered if ":" in key)
         self.modules: Optional[FrozenSet[str]] = frozenset(modules)
         self.star_importers = frozenset(new for new, _ in owner_aliases)  # last parts
 

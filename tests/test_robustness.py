@@ -760,3 +760,45 @@ def test_the_time_limit_leaves_another_timer_of_the_process_alone():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_pool_that_breaks_while_outlining_loses_no_outline(tmp_path):
+    # The outlines are handed on batch by batch (the screen gathers them meanwhile): when
+    # the pool breaks after some batches, the rest are outlined here, once each, in order.
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from asynclint.config import Settings
+    from asynclint.runner import OUTLINE_BATCH, Workers, outline_many
+    from asynclint.screen import Vocabulary
+
+    paths = [write(tmp_path, f"mod_{i:03}.py", b"def f():\n    return %d\n" % i) for i in range(OUTLINE_BATCH * 3)]
+
+    class BreaksAtTheSecondBatch:
+        def __init__(self):
+            self.batches = 0
+
+        def submit(self, function, *args):
+            self.batches += 1
+            future: Future = Future()
+            if self.batches == 2:
+                future.set_exception(BrokenProcessPool("a worker died"))
+            else:
+                future.set_result(function(*args))
+            return future
+
+    class FakeWorkers(Workers):
+        def pool(self):
+            return self.fake
+
+        def discard(self):
+            self.discarded = True
+
+    workers = FakeWorkers(2, Settings(), frozenset())
+    workers.fake, workers.discarded = BreaksAtTheSecondBatch(), False
+    data = {path: path.read_bytes() for path in paths}
+    modules = {path: path.stem for path in paths}
+    outlined = list(outline_many(paths, data, modules, Vocabulary(Settings()), workers))
+    assert workers.discarded
+    assert [result.path for result, _ in outlined] == [str(path) for path in paths]
+    assert all(result.outline is not None and lines is not None for result, lines in outlined)
