@@ -157,6 +157,11 @@ def outline_many(
         futures = [pool.submit(_outline_batch, batch, vocabulary) for batch in batches]
         for future in futures:
             outlined = future.result()
+            # What was just unpickled (and what the caller made of the last batch) leaves
+            # the young generation now, while the workers outline: else the first
+            # collection here after the outline pass (a check in this process) would
+            # walk every outline of the run (gc_pause.py).
+            collect_young()
             done += len(outlined)
             yield from outlined
     except (BrokenProcessPool, *_NO_POOL):
@@ -255,6 +260,10 @@ class Workers:
             )
         return self._pool
 
+    @property
+    def running(self) -> bool:
+        return self._pool is not None
+
     def use_pending_names(self, names: Optional[PendingNames]) -> None:
         """The pending names (Screen.pending_names) the checks go by from now on.
 
@@ -293,7 +302,10 @@ def check_many(
     `skip`: the bodies each check may leave out."""
     lines = lines or {}
     skip = skip or {}
-    if workers.jobs <= 1 or len(paths) < POOL_THRESHOLD:
+    # A pool that runs already (the demand search's later rounds) costs nothing to start:
+    # two files or more go there.
+    few = POOL_THRESHOLD if not workers.running else 2
+    if workers.jobs <= 1 or len(paths) < few:
         return _check_here(paths, settings, project_modules, data, progress, lines, skip, workers.pending_names)
     # Largest files first, so that one big file does not finish last on its own.
     order = sorted(range(len(paths)), key=lambda i: -len(data.get(paths[i], b"")))
