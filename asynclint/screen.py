@@ -1228,43 +1228,53 @@ class ScreenParts:
         self.blocking: Set[str] = set()
         self.looping: Set[str] = set()
         self.coroutines: Set[str] = set()
-        self.registered: Set[str] = set()
-        # Of those, the keys by a name with a dot and no module (`api.fetch`,
-        # `api.Client.get`): the only ones star imports and class re-exports rename.
+        self.defined: Set[str] = set()  # every function by its module and name (`pkg.api:fetch`)
+        # The keys by a name with a dot and no module (`api.fetch`, `api.Client.get`):
+        # the only ones star imports and class re-exports rename.
         self.dotted: Set[str] = set()
         self.owner_aliases: Set[Tuple[str, str]] = set()
         self.owners_of: Dict[str, Set[str]] = {}  # `mod.z` -> {"impl"}: see Screen
-        self.called: Set[str] = set()  # every key called, wherever
+        self.called_methods: Set[str] = set()  # every key called as `owner.name`, wherever
         self.async_calls: Set[str] = set()
         self.handed_over: Set[str] = set()
 
     def add(self, outline: Outline) -> None:
         self.complete = self.complete and outline.complete
-        callers, registered, dotted, called = self.callers, self.registered, self.dotted, self.called
+        callers = self.callers
         for keys, blocks, loops, calls in outline.functions:
-            registered.update(keys)
-            dotted.update(key for key in keys if "." in key and ":" not in key)
+            self._register(keys)
             if blocks:
                 self.blocking.update(keys)
             if loops:
                 self.looping.update(keys)
             for callee in calls:
                 callers.setdefault(callee, []).append(keys)
-            called.update(calls)
+            self._note_called(calls)
         self.coroutines.update(outline.coroutines)
-        registered.update(outline.coroutines)
-        dotted.update(key for key in outline.coroutines if "." in key and ":" not in key)
+        self._register(outline.coroutines)
         for new, old in outline.aliases:
             self.aliases.setdefault(old, set()).add(new)
-            registered.add(new)
             if "." in new and ":" not in new:
-                dotted.add(new)
+                self.dotted.add(new)
                 if new.count(".") == 1:
                     self.owners_of.setdefault(new, set()).add(old.rsplit(".", 1)[-1])
+            elif ":" in new:
+                self.defined.add(new)
         self.owner_aliases.update(outline.owner_aliases)
-        called.update(outline.async_calls, outline.dropped_calls, outline.handed_over)
+        for calls in (outline.async_calls, outline.dropped_calls, outline.handed_over):
+            self._note_called(calls)
         self.async_calls.update(outline.async_calls)
         self.handed_over.update(outline.handed_over)
+
+    def _register(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            if ":" in key:
+                self.defined.add(key)
+            elif "." in key:
+                self.dotted.add(key)
+
+    def _note_called(self, keys: Iterable[str]) -> None:
+        self.called_methods.update(key for key in keys if key.count(".") == 2 and ":" not in key)
 
 
 class Screen:
@@ -1337,9 +1347,7 @@ class Screen:
         # Only the names some file calls that way are linked, not every function of every
         # module imported under a name.
         owners_of = parts.owners_of
-        for key in parts.called:
-            if key.count(".") != 2 or ":" in key:
-                continue
+        for key in parts.called_methods:
             owner, _, name = key.rpartition(".")
             for module in owners_of.get(owner, ()):
                 aliases.setdefault(f"{module}.{name}", set()).add(key)
@@ -1359,7 +1367,7 @@ class Screen:
         self.names = PendingNames({kind: _last_names(keys) for kind, keys in self.keys_by_kind.items()})
         # Every function by its module and name (`pkg.api:fetch`, `pkg.api:Client.get`).
         # Only a full run asks may_hold, so the screen an edit run keeps leaves it out.
-        self.defined: Optional[FrozenSet[str]] = frozenset(key for key in parts.registered if ":" in key)
+        self.defined: Optional[FrozenSet[str]] = frozenset(parts.defined)
         self.modules: Optional[FrozenSet[str]] = frozenset(modules)
         self.star_importers = frozenset(new for new, _ in owner_aliases)  # last parts
 
