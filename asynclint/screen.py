@@ -283,10 +283,11 @@ class _Walker:
         # Index in `calls` -> ("name", `f`) for `run(f)`, ("call", `f`) for `run(f(...))`.
         self.entry_arguments: Dict[int, Tuple[str, Optional[str]]] = {}
         # The units where: a `return`/`break`/`continue` leaves a `finally` of an async
-        # body (AIO302); an async body awaits in a loop (AIO203); it has a `with` (AIO300).
+        # body (AIO302); an async body awaits in a loop (AIO203); a `with` there may be
+        # `suppress(CancelledError)` (AIO300).
         self.exit_in_finally: Set[Optional[int]] = set()
         self.await_in_loop: Set[Optional[int]] = set()
-        self.with_in_async: Set[Optional[int]] = set()
+        self.with_in_async: Set[Tuple[Optional[int], str]] = set()  # (unit, a context manager's maker)
         self.libcst_rejects: Set[Optional[int]] = set()  # Python accepts it, libcst will not: AIO001
         # Where the walk is.
         self.in_async = False
@@ -454,9 +455,13 @@ class _Walker:
                 if self.unit is not None:
                     self.units[self.unit].pinned = True
         elif kind is ast.With or kind is ast.AsyncWith:
-            if self.in_async and kind is ast.With:
-                self.with_in_async.add(self.unit)  # `with suppress(CancelledError):` (AIO300)
+            in_async = self.in_async and kind is ast.With
             for item in node.items:  # type: ignore[attr-defined]
+                if in_async and type(item.context_expr) is ast.Call:
+                    # `with suppress(CancelledError):` (AIO300), by the callee's last name.
+                    callee = _terminal(item.context_expr.func)
+                    if callee is not None:
+                        self.with_in_async.add((self.unit, callee))
                 if item.optional_vars is not None:
                     self.bind([item.optional_vars], item.context_expr)
         elif kind is ast.Try or kind is _TRY_STAR:
@@ -864,9 +869,11 @@ class _Walker:
         for unit in self.await_in_loop:
             codes_at[unit].add("AIO203")
         if b"CancelledError" in data:
-            # `with suppress(CancelledError):` in an async body, where an await can be cancelled.
-            for unit in self.with_in_async:
-                codes_at[unit].add("AIO300")
+            # `with suppress(CancelledError):` in an async body, where an await can be
+            # cancelled (contextlib's `suppress`, under any name the file gives it).
+            for unit, callee in self.with_in_async:
+                if "suppress" in names(callee):
+                    codes_at[unit].add("AIO300")
         for unit in self.libcst_rejects:
             codes_at[unit].add("AIO001")
         # Other names for the same function, as other files may call it. A name bound in

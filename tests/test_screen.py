@@ -664,3 +664,35 @@ def test_a_file_only_libcst_parses_brings_back_the_pending_findings_left_out(tmp
     monkeypatch.setattr(runner, "python_tree", lambda data: None if b"def pause" in data else python_tree(data))
     run = lint_paths([root / "pkg"], Settings(select=["AIO1"]), jobs=1)
     assert [(Path(d.path).name, d.line, d.code) for d in run.diagnostics] == [("app.py", 6, "AIO100"), ("app.py", 7, "AIO110")]
+
+
+@pytest.mark.parametrize(
+    "opening, manager, fires",
+    [
+        ("from contextlib import suppress", "suppress(asyncio.CancelledError)", True),
+        ("import contextlib", "contextlib.suppress(asyncio.CancelledError)", True),
+        ("from contextlib import suppress as ignoring", "ignoring(asyncio.CancelledError)", True),
+        ("import contextlib\nquiet = contextlib.suppress", "quiet(asyncio.CancelledError)", True),
+        # Any other context manager cannot suppress: the body may be skipped.
+        ("import contextlib", "open('log')", False),
+        ("import contextlib", "lock", False),
+    ],
+)
+def test_a_with_in_an_async_body_may_fire_aio300_only_through_suppress(opening, manager, fires):
+    source = f"""\
+import asyncio
+{opening}
+
+CANCELLED = asyncio.CancelledError  # named in the file: only the `with` can tell
+
+
+async def tick(delay):
+    with {manager}:
+        await asyncio.sleep(delay)
+    return delay
+"""
+    outline = outline_source(source.encode(), "app", Vocabulary(Settings(), ["app"]))
+    assert outline is not None
+    assert ("AIO300" in outline.local_codes) == fires
+    found = {d.code for d in lint_source(source, "app.py")}
+    assert ("AIO300" in found) == fires
