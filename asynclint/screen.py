@@ -1236,9 +1236,13 @@ class ScreenParts:
         self.looping: Set[str] = set()
         self.coroutines: Set[str] = set()
         self.defined: Set[str] = set()  # every function by its module and name (`pkg.api:fetch`)
-        # The keys by a name with a dot and no module (`api.fetch`, `api.Client.get`):
-        # the only ones star imports and class re-exports rename.
+        # The keys by a name with a dot and no module (`api.fetch`, `api.Client.get`),
+        # the only ones star imports and class re-exports rename: by what comes before
+        # the first dot ("api" -> {"fetch", "Client.get"}), and the methods among them by
+        # module and class ("api.Client" -> {"get"}).
         self.dotted: Set[str] = set()
+        self.by_owner: Dict[str, Set[str]] = {}
+        self.methods: Dict[str, Set[str]] = {}
         self.owner_aliases: Set[Tuple[str, str]] = set()
         self.owners_of: Dict[str, Set[str]] = {}  # `mod.z` -> {"impl"}: see Screen
         self.called_methods: Set[str] = set()  # every key called as `owner.name`, wherever
@@ -1262,7 +1266,7 @@ class ScreenParts:
         for new, old in outline.aliases:
             self.aliases.setdefault(old, set()).add(new)
             if "." in new and ":" not in new:
-                self.dotted.add(new)
+                self._add_dotted(new)
                 if new.count(".") == 1:
                     self.owners_of.setdefault(new, set()).add(old.rsplit(".", 1)[-1])
             elif ":" in new:
@@ -1278,7 +1282,17 @@ class ScreenParts:
             if ":" in key:
                 self.defined.add(key)
             elif "." in key:
-                self.dotted.add(key)
+                self._add_dotted(key)
+
+    def _add_dotted(self, key: str) -> None:
+        if key in self.dotted:
+            return
+        self.dotted.add(key)
+        owner, _, rest = key.partition(".")
+        self.by_owner.setdefault(owner, set()).add(rest)
+        if "." in rest and rest.count(".") == 1:
+            cls, _, method = key.rpartition(".")
+            self.methods.setdefault(cls, set()).add(method)
 
     def _note_called(self, keys: Iterable[str]) -> None:
         self.called_methods.update(key for key in keys if key.count(".") == 2 and ":" not in key)
@@ -1303,18 +1317,8 @@ class Screen:
         # `from .api import *` in `pkg`: `pkg.f` is `api.f`, for every `api.f` there is.
         owner_aliases = parts.owner_aliases
         star_owners = {owner for pair in owner_aliases for owner in pair}
-        by_owner: Dict[str, Set[str]] = {}
-        # Methods are keyed by module, class and name (`api.Client.get`): "api.Client" -> {"get"}.
-        methods: Dict[str, Set[str]] = {}
-        for key in parts.dotted:
-            dots = key.count(".")
-            if star_owners:
-                owner, _, rest = key.partition(".")
-                if owner in star_owners:
-                    by_owner.setdefault(owner, set()).add(rest)
-            if dots == 2:
-                cls, _, method = key.rpartition(".")
-                methods.setdefault(cls, set()).add(method)
+        by_owner = {owner: set(parts.by_owner[owner]) for owner in star_owners if owner in parts.by_owner}
+        methods = parts.methods
         changed = True
         while changed:  # `pkg` may star-import `api`, which star-imports `core`
             changed = False
