@@ -490,21 +490,13 @@ class _Walker:
         # the call to visit() for them shows in a large project.
         for name in fields:
             value = getattr(node, name, None)
-            if type(value) is list:
-                for item in value:
-                    kind = type(item)
-                    if kind is ast.Name:
-                        if type(item.ctx) is not ast.Load:  # type: ignore[attr-defined]
-                            self.stored.add(item.id)  # type: ignore[attr-defined]
-                    elif kind is not ast.Constant and isinstance(item, ast.AST):
-                        self.visit(item)
-            else:
-                kind = type(value)
+            for item in value if type(value) is list else (value,):
+                kind = type(item)
                 if kind is ast.Name:
-                    if type(value.ctx) is not ast.Load:  # type: ignore[union-attr]
-                        self.stored.add(value.id)  # type: ignore[union-attr]
-                elif kind is not ast.Constant and isinstance(value, ast.AST):
-                    self.visit(value)
+                    if type(item.ctx) is not ast.Load:  # type: ignore[union-attr]
+                        self.stored.add(item.id)  # type: ignore[union-attr]
+                elif kind is not ast.Constant and isinstance(item, ast.AST):
+                    self.visit(item)
 
     def visit_call(self, node: ast.Call, flags: int) -> None:
         func = node.func
