@@ -15,10 +15,11 @@ The parameters of such a def go too, when the screen gives the line of its `def`
 bind names for the body alone, and the rules found nothing in their defaults and
 annotations. `def get(self, key: str = "") -> str:` becomes `def get():`; a header over
 several lines becomes `def get(*_: S):`, S being a string over the same lines, so that
-every line stays where it was. What the rest of the file needs of the def is kept: its name, whether
-it is `async`, its decorators (and the return annotation, when the screen says it may be
-`NoReturn`: see Unit.header). In files with long signatures (fastapi's, with a
-docstring in each parameter's annotation) that is a large part of what libcst parses.
+every line stays where it was. What the rest of the file needs of the def is kept: its
+name, whether it is `async`, its decorators (and the return annotation, when the screen
+says it may be `NoReturn`: see Unit.header). In files with long signatures (fastapi's,
+with a docstring in each parameter's annotation) that is a large part of what libcst
+parses.
 """
 from __future__ import annotations
 
