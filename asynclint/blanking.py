@@ -57,7 +57,7 @@ def skip_bodies(
         first, column, last, header = body
         if first < 2 or last < first or last > count or starts[first - 1] < done:
             continue
-        line = source[starts[first - 1] : starts[first]]
+        line = _line(source, starts, first)
         indent = line[:column]
         if len(line) <= column or indent.strip(_INDENT) or line[column] in _INDENT or line[column] in "\r\n#":
             continue  # the body's first line starts with something else (a header, `def f(): ...`)
@@ -74,10 +74,8 @@ def skip_bodies(
         else:
             # One string over the body's lines: a single token for libcst, where as many
             # blank lines would each be a node.
-            pieces.append(indent + '"""')
-            for number in range(first, last):
-                pieces.append(_line_end(source[starts[number - 1] : starts[number]]))
-            pieces.append('"""' + _line_end(source[starts[last - 1] : starts[last]]))
+            pieces.append(indent + '"""' + _line_ends(source, starts, first, last) + '"""')
+            pieces.append(_line_end(_line(source, starts, last)))
         done = starts[last]
         skipped.append(body)
     if not skipped:
@@ -86,9 +84,19 @@ def skip_bodies(
     return "".join(pieces), None if lines is None else _statement_lines(lines, skipped), tuple(skipped)
 
 
+def _line(source: str, starts: Sequence[int], number: int) -> str:
+    """Line `number` of `source` (from 1), with its line break."""
+    return source[starts[number - 1] : starts[number]]
+
+
+def _line_ends(source: str, starts: Sequence[int], first: int, last: int) -> str:
+    """The line breaks of lines `first` to `last - 1`: a string's content over them."""
+    return "".join(_line_end(_line(source, starts, number)) for number in range(first, last))
+
+
 def _continued(source: str, starts: Sequence[int], number: int) -> bool:
     """Whether the line before line `number` goes on into it (a backslash)."""
-    return source[starts[number - 2] : starts[number - 1]].rstrip("\r\n").endswith("\\")
+    return _line(source, starts, number - 1).rstrip("\r\n").endswith("\\")
 
 
 def _header(source: str, starts: Sequence[int], header: int, first: int) -> Optional[str]:
@@ -97,7 +105,7 @@ def _header(source: str, starts: Sequence[int], header: int, first: int) -> Opti
     must stay as it is."""
     if not 0 < header < first or (header > 1 and _continued(source, starts, header)):
         return None
-    line = source[starts[header - 1] : starts[header]]
+    line = _line(source, starts, header)
     match = _HEADER.match(line)
     if match is None:
         return None
@@ -105,11 +113,8 @@ def _header(source: str, starts: Sequence[int], header: int, first: int) -> Opti
     opening = f"{indent}{'async ' if is_async else ''}def {name}("
     if header == first - 1:
         return opening + "):" + _line_end(line)
-    pieces = [opening, '*_: """', _line_end(line)]
-    for number in range(header + 1, first - 1):
-        pieces.append(_line_end(source[starts[number - 1] : starts[number]]))
-    pieces.append('"""):' + _line_end(source[starts[first - 2] : starts[first - 1]]))
-    return "".join(pieces)
+    closing = '"""):' + _line_end(_line(source, starts, first - 1))
+    return opening + '*_: """' + _line_ends(source, starts, header, first - 1) + closing
 
 
 def _line_end(line: str) -> str:
