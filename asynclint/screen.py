@@ -522,13 +522,7 @@ class _Walker:
                     self._record_handover(node, name)
         # A name read or a constant has nothing to note: most callees and arguments
         # are one, and skipping the call to visit() for them shows in a large project.
-        if type(func) is ast.Attribute:
-            base = func.value  # type: ignore[attr-defined]
-            while type(base) is ast.Attribute:
-                base = base.value  # type: ignore[attr-defined]
-            if type(base) is not ast.Name:
-                self.visit(base)
-        elif type(func) is not ast.Name:
+        if type(func) is not ast.Name:
             self.visit(func)
         for arg in node.args:
             if type(arg) not in _READ_ONLY:
@@ -1232,7 +1226,6 @@ class ScreenParts:
         # the only ones star imports and class re-exports rename: by what comes before
         # the first dot ("api" -> {"fetch", "Client.get"}), and the methods among them by
         # module and class ("api.Client" -> {"get"}).
-        self.dotted: Set[str] = set()
         self.by_owner: Dict[str, Set[str]] = {}
         self.methods: Dict[str, Set[str]] = {}
         self.owner_aliases: Set[Tuple[str, str]] = set()
@@ -1277,9 +1270,6 @@ class ScreenParts:
                 self._add_dotted(key)
 
     def _add_dotted(self, key: str) -> None:
-        if key in self.dotted:
-            return
-        self.dotted.add(key)
         owner, _, rest = key.partition(".")
         self.by_owner.setdefault(owner, set()).add(rest)
         if "." in rest and rest.count(".") == 1:
