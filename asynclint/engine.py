@@ -74,6 +74,11 @@ def _child_fields(node_type: type) -> Tuple[str, ...]:
 
 _NODE_TYPES: Dict[type, bool] = {}
 
+# Nodes with no node below them that matters: names and literals, a third of what the
+# traversal met. It enters them only for a rule that visits them (the semantic model
+# reads names from the statements that bind them, and calls from the calls).
+_LEAVES = frozenset({cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary})
+
 
 def _is_node(kind: type) -> bool:
     """isinstance(value, cst.CSTNode) by the value's type: CSTNode is an abstract class,
@@ -160,6 +165,7 @@ class _Walker:
                     self.visitors[attribute[6:]].append(getattr(rule, attribute))
                 elif attribute.startswith("leave_"):
                     self.leavers[attribute[6:]].append(getattr(rule, attribute))
+        self.leaves = frozenset(kind for kind in _LEAVES if kind.__name__ not in self.visitors and kind.__name__ not in self.leavers)
 
     def walk(self, node: cst.CSTNode) -> None:
         name = type(node).__name__
@@ -200,14 +206,16 @@ class _Walker:
         return outer
 
     def _children(self, node: cst.CSTNode) -> None:
+        leaves = self.leaves
         for name in _child_fields(type(node)):
             value = getattr(node, name)
             kind = type(value)
             if kind is tuple or kind is list:
                 for item in value:
-                    if _is_node(type(item)):
+                    kind = type(item)
+                    if kind not in leaves and _is_node(kind):
                         self.walk(item)
-            elif _is_node(kind):
+            elif kind not in leaves and _is_node(kind):
                 self.walk(value)
 
     def _walk_all(self, nodes: Sequence[Optional[cst.CSTNode]]) -> None:

@@ -79,3 +79,53 @@ def test_pending_findings_the_screen_rules_out_are_left_out():
     assert screened.dropped and names.rules_out(screened.dropped)
     assert not PendingNames({**names.by_kind, "coroutine-function": frozenset({"poll", "refresh"})}).rules_out(screened.dropped)
     assert whole.dropped == ()
+
+
+
+def _recorder(kinds):
+    """A visitor object for engine._Walker with a visit_<kind> method per kind."""
+    seen = {kind: 0 for kind in kinds}
+
+    def method(kind):
+        def visit(self, node):
+            seen[kind] += 1
+
+        return visit
+
+    recorder = type("Recorder", (), {f"visit_{kind}": method(kind) for kind in kinds})()
+    return recorder, seen
+
+
+def _visits(path, source, module, kinds, pass_by_leaves):
+    from asynclint.engine import FileContext, _Walker
+
+    context = FileContext(str(path), source, "m", False, Settings())
+    context.module = module
+    context.semantic.enter_module(module)
+    recorder, seen = _recorder(kinds)
+    walker = _Walker([recorder], context)
+    if not pass_by_leaves:
+        walker.leaves = frozenset()
+    walker.walk(module)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        ("Call", "Attribute", "Await", "Lambda", "Subscript"),  # what the rules visit, and what holds it
+        ("Name", "SimpleString", "Integer", "Float"),  # what the traversal passes by unless asked
+    ],
+)
+def test_passing_by_names_and_literals_hides_nothing_a_visitor_asks_for(kinds):
+    totals = dict.fromkeys(kinds, 0)
+    for path, source in sources():
+        try:
+            module = parse(source)
+        except cst.ParserSyntaxError:
+            continue
+        seen = _visits(path, source, module, kinds, pass_by_leaves=True)
+        assert seen == _visits(path, source, module, kinds, pass_by_leaves=False), path
+        for kind in kinds:
+            totals[kind] += seen[kind]
+    assert all(total > 0 for total in totals.values()), totals
