@@ -150,10 +150,12 @@ def outline_many(
     if workers.jobs <= 1 or len(paths) < POOL_THRESHOLD * 4:
         yield from _outline_batch(work, vocabulary)
         return
-    batches = [work[i : i + OUTLINE_BATCH] for i in range(0, len(work), OUTLINE_BATCH)]
     done = 0  # files outlined and handed on
     try:
         pool = workers.pool()
+        # Workers forked after the files were read have their bytes already.
+        sent = [(path, None, module) for path, _, module in work] if workers.inherits(data) else work
+        batches = [sent[i : i + OUTLINE_BATCH] for i in range(0, len(sent), OUTLINE_BATCH)]
         futures = [pool.submit(_outline_batch, batch, vocabulary) for batch in batches]
         for future in futures:
             outlined = future.result()
@@ -170,8 +172,11 @@ def outline_many(
         yield from _outline_batch(work[done:], vocabulary)
 
 
-def _outline_batch(batch: List[Tuple[Path, bytes, str]], vocabulary: Vocabulary) -> List[Outlined]:
-    results = [outline_file(path, data, module, vocabulary) for path, data, module in batch]
+def _outline_batch(batch: List[Tuple[Path, Optional[bytes], str]], vocabulary: Vocabulary) -> List[Outlined]:
+    """Outline files given as (path, bytes, module); no bytes: the bytes inherited."""
+    results = [
+        outline_file(path, _inherited[path] if data is None else data, module, vocabulary) for path, data, module in batch
+    ]
     collect_young()
     return results
 
@@ -181,6 +186,10 @@ def _outline_batch(batch: List[Tuple[Path, bytes, str]], vocabulary: Vocabulary)
 _worker_settings: Optional[Settings] = None
 _worker_modules: FrozenSet[str] = frozenset()
 _worker_pending_names: Optional[Tuple[str, PendingNames]] = None  # (token, names)
+# The files' bytes as the main process read them, when its workers are forked after the
+# read (Workers.pool): they need not be pickled and piped to them, 40 MB for a large
+# project. Set in the main process just before the fork.
+_inherited: Dict[Path, bytes] = {}
 
 # The screen's pending names as the workers get them: (a token, the pickled names).
 NamesBlob = Tuple[str, bytes]
@@ -204,6 +213,8 @@ def _check_in_worker(
     # The bytes the main process read and hashed: a file saved since then must not be
     # checked in its new content and cached under the old content's hash.
     assert _worker_settings is not None
+    if data is None:
+        data = _inherited.get(path)
     result = check_file(path, _worker_settings, _worker_modules, data, lines, skip, _unpickled(names))
     collect_young()
     return result
@@ -244,10 +255,15 @@ class Workers:
     the outlines, the files the screen picks, each round of the demand search. A worker
     imports libcst once, not once per batch."""
 
-    def __init__(self, jobs: int, settings: Settings, project_modules: FrozenSet[str]) -> None:
+    def __init__(
+        self, jobs: int, settings: Settings, project_modules: FrozenSet[str], data: Optional[Dict[Path, bytes]] = None
+    ) -> None:
         self.jobs = jobs
         self.settings = settings
         self.project_modules = project_modules
+        self.data = data  # every file's bytes, read before the pool starts
+        # Whether the running pool's workers have `data` (forked after it was read).
+        self.inherit = False
         self.pending_names: Optional[PendingNames] = None  # for the checks, once the screen has them
         self.names_blob: Optional[NamesBlob] = None  # the same, as each check in a worker gets them
         self._pool: Optional[ProcessPoolExecutor] = None
@@ -255,10 +271,17 @@ class Workers:
     def pool(self) -> ProcessPoolExecutor:
         """The pool; raises one of _NO_POOL where processes cannot be made."""
         if self._pool is None:
+            global _inherited
+            self.inherit = self.data is not None and _forks()
+            _inherited = self.data if self.data is not None and self.inherit else {}
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs, initializer=_init_worker, initargs=(self.settings, self.project_modules)
             )
         return self._pool
+
+    def inherits(self, data: Dict[Path, bytes]) -> bool:
+        """Whether the running pool's workers hold these bytes already."""
+        return self.inherit and data is self.data
 
     @property
     def running(self) -> bool:
@@ -282,9 +305,11 @@ class Workers:
             self._pool = None
 
     def close(self) -> None:
+        global _inherited
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+        _inherited = {}
 
 
 def check_many(
@@ -317,7 +342,12 @@ def check_many(
     try:
         futures = {
             pool.submit(
-                _check_in_worker, paths[i], data.get(paths[i]), lines.get(paths[i]), skip.get(paths[i], ()), workers.names_blob
+                _check_in_worker,
+                paths[i],
+                None if workers.inherits(data) else data.get(paths[i]),
+                lines.get(paths[i]),
+                skip.get(paths[i], ()),
+                workers.names_blob,
             ): i
             for i in order
         }
@@ -439,7 +469,7 @@ def _lint_files(
             if edit.check(changed, modules_of):
                 return edit.finish(run, len(files))
 
-    workers = Workers(jobs, settings, project_modules)
+    workers = Workers(jobs, settings, project_modules, data)
     tried: Set[Path] = set()  # sent to check(): checked, or taken from the cache
 
     def cached(path: Path, need_parse: bool) -> Optional[FileResult]:

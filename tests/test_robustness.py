@@ -802,3 +802,31 @@ def test_a_pool_that_breaks_while_outlining_loses_no_outline(tmp_path):
     assert workers.discarded
     assert [result.path for result, _ in outlined] == [str(path) for path in paths]
     assert all(result.outline is not None and lines is not None for result, lines in outlined)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "fork") or __import__("multiprocessing").get_start_method(allow_none=False) != "fork",
+    reason="workers inherit the bytes only when forked",
+)
+def test_forked_workers_outline_and_check_the_bytes_read_before_the_fork(tmp_path):
+    # The workers are sent no bytes (they have them from the fork): what they outline
+    # and check must still be the content read, not what the file holds by then.
+    from asynclint.runner import POOL_THRESHOLD, Workers, check_many, outline_many
+    from asynclint.screen import Vocabulary
+
+    blocking = b"import time\n\n\nasync def main():\n    time.sleep(1)\n"
+    paths = [write(tmp_path, f"mod_{i:03}.py", blocking) for i in range(POOL_THRESHOLD * 5)]
+    data = {path: path.read_bytes() for path in paths}
+    modules = {path: path.stem for path in paths}
+    for path in paths:
+        path.write_bytes(b"def broken(:\n")  # saved again after the read
+    settings = Settings()
+    workers = Workers(2, settings, frozenset(modules.values()), data)
+    try:
+        outlined = list(outline_many(paths, data, modules, Vocabulary(settings), workers))
+        assert workers.inherits(data)
+        assert all(result.outline is not None and "AIO100" in result.outline.local_codes for result, _ in outlined)
+        results = check_many(paths, settings, frozenset(modules.values()), data, None, workers)
+    finally:
+        workers.close()
+    assert [[d.code for d in result.diagnostics] for result in results] == [["AIO100"]] * len(paths)
