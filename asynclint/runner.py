@@ -42,7 +42,7 @@ from .noqa import may_have_noqa
 from .incremental import RunState, memo_of, same_contribution
 from .project import ProjectIndex, Settled, settle
 from .blanking import Body, skip_bodies
-from .screen import Outline, Screen, ScreenParts, Vocabulary, outline_tree
+from .screen import Outline, Screen, ScreenParts, Vocabulary, outline_and_lines
 from .statements import python_tree, statement_lines
 from .timelimit import FileTimeout, time_limit
 from .unused_noqa import unused_noqa
@@ -133,7 +133,8 @@ def outline_file(path: Path, data: bytes, module: str, vocabulary: Vocabulary) -
     tree = python_tree(data)
     if tree is None:
         return FileResult(path=str(path)), None
-    return FileResult(path=str(path), outline=outline_tree(tree, module, vocabulary, data)), statement_lines(tree)
+    outline, lines = outline_and_lines(tree, module, vocabulary, data)
+    return FileResult(path=str(path), outline=outline), statement_lines(tree) if lines is None else lines
 
 
 def outline_many(

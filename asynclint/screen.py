@@ -16,6 +16,7 @@ scope instead of the right one). tests/test_screen.py compares runs with and wit
 from __future__ import annotations
 
 import ast
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, DefaultDict, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
@@ -188,15 +189,24 @@ def outline_source(data: bytes, module_name: str, vocabulary: Vocabulary) -> Opt
 def outline_tree(tree: ast.Module, module_name: str, vocabulary: Vocabulary, data: bytes) -> Optional[Outline]:
     """The outline of a module Python has parsed (the flake8 plugin gets the tree from
     flake8); `data` is its source, as bytes."""
+    return outline_and_lines(tree, module_name, vocabulary, data)[0]
+
+
+def outline_and_lines(
+    tree: ast.Module, module_name: str, vocabulary: Vocabulary, data: bytes
+) -> Tuple[Optional[Outline], "Optional[array[int]]"]:
+    """The outline, and the line where each statement starts (statements.statement_lines),
+    which the same walk meets in the same order; (None, None) when the walk fails."""
     walker = _Walker()
     try:
         walker.visit_body(tree.body)
     except RecursionError:
-        return None
+        return None, None
+    lines = array("I", walker.statement_lines)
     try:
-        return walker.outline(module_name, vocabulary, data)
+        return walker.outline(module_name, vocabulary, data), lines
     except Exception:  # a bug of ours must cost speed, never a finding or the run
-        return _INCOMPLETE
+        return _INCOMPLETE, lines
 
 
 # -- one walk over the tree ---------------------------------------------------------------
@@ -289,6 +299,9 @@ class _Walker:
         self.await_in_loop: Set[Optional[int]] = set()
         self.with_in_async: Set[Tuple[Optional[int], str]] = set()  # (unit, a context manager's maker)
         self.libcst_rejects: Set[Optional[int]] = set()  # Python accepts it, libcst will not: AIO001
+        # The line where each statement starts, in the order the walk meets them: that of
+        # statements.statement_lines, which the check takes (runner.py).
+        self.statement_lines: List[int] = []
         # Where the walk is.
         self.in_async = False
         self.function: Optional[_Function] = None
@@ -394,6 +407,10 @@ class _Walker:
         if kind is ast.Call:
             self.visit_call(node, 0)  # type: ignore[arg-type]
             return
+        if kind in _STATEMENTS:
+            self.statement_lines.append(
+                node.decorator_list[0].lineno if kind in _DECORATED and node.decorator_list else node.lineno  # type: ignore[attr-defined]
+            )
         if kind not in _NOTED:  # most nodes: only what is below them counts
             self.generic_visit(node)
             return
@@ -1119,6 +1136,8 @@ _NOTED = frozenset(
     }
 )
 _MATCH = getattr(ast, "Match", None)
+_STATEMENTS = frozenset(ast.stmt.__subclasses__())
+_DECORATED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 _AWAITS = (ast.Await, ast.AsyncWith, ast.AsyncFor)
 _LEAVES = (ast.Return, ast.Break, ast.Continue)
 

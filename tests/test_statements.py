@@ -110,6 +110,38 @@ def test_every_statement_of_the_fixtures():
     assert checked > 20
 
 
+def _walked_lines(tree: ast.Module) -> List[int]:
+    from asynclint.config import Settings
+    from asynclint.screen import Vocabulary, outline_and_lines
+
+    outline, lines = outline_and_lines(tree, "m", Vocabulary(Settings()), b"")
+    assert outline is not None and lines is not None
+    return list(lines)
+
+
+@pytest.mark.parametrize("source", sources())
+def test_the_outline_walk_meets_every_statement_in_order(source):
+    # The outline pass takes the statement lines from its walk (screen.py), not from a
+    # walk of their own: they must be statement_lines', whatever the blocks.
+    tree = ast.parse(source)
+    assert _walked_lines(tree) == list(statement_lines(tree))
+
+
+def test_the_outline_walk_meets_every_statement_of_the_fixtures_and_asyncio():
+    import sysconfig
+
+    asyncio = Path(sysconfig.get_paths()["stdlib"]) / "asyncio"
+    checked = 0
+    for path in sorted(FIXTURES.rglob("*.py")) + sorted(asyncio.glob("*.py")):
+        try:
+            tree = ast.parse(path.read_bytes())
+        except SyntaxError:
+            continue
+        assert _walked_lines(tree) == list(statement_lines(tree)), path
+        checked += 1
+    assert checked > 50
+
+
 def test_python_tree_keeps_the_parsers_warnings_to_itself():
     # An invalid escape: Python 3.12 warns (SyntaxWarning) on every parse, 3.11 and
     # older with a DeprecationWarning. The outline pass parses every file of a run.
