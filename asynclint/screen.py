@@ -81,6 +81,8 @@ _HAS_ARGS = 4  # its first argument may be a function, a lambda or a future (AIO
 _LOOP_KEYWORD = 8  # passes `loop=`
 _SELF = 16  # `self.name(...)`: a method of the enclosing class
 _SELF_DEEP = 32  # `self.a.name(...)`: a project function only through a nested class
+# A call with none of these (and not of asyncio's) can make no rule fire where it is made.
+_SCREENED = _IN_ASYNC | _DROPPED | _HAS_ARGS
 
 # (root name, called name, flags, owner): `owner` is what the name is an attribute of,
 # as written (`api` in `pkg.api.fetch`, the class for `self.fetch`); None for a bare name.
@@ -797,6 +799,9 @@ class _Walker:
 
         for index, call in enumerate(self.calls):
             root, name, flags, _ = call
+            asyncio_call = in_known(root, known_asyncio)  # the names below are all asyncio's
+            if not (flags & _SCREENED or asyncio_call):
+                continue  # most calls: in a plain body, their result used, no function handed
             unit = self.call_units[index]
             codes = codes_at[unit]
             called = names(name)
@@ -807,7 +812,6 @@ class _Walker:
                     codes.update(BLOCKING_CODES)
                 if runs_loop(call):
                     codes.add("AIO401")
-            asyncio_call = in_known(root, known_asyncio)  # the names below are all asyncio's
             if flags & _DROPPED:
                 if in_project(call):
                     dropped_at[unit].update(keys_of(call))
