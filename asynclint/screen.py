@@ -1262,6 +1262,7 @@ class ScreenParts:
     def add(self, outline: Outline) -> None:
         self.complete = self.complete and outline.complete
         callers = self.callers
+        called: Set[str] = set()  # the file's callees, each looked at once (_note_called)
         for keys, blocks, loops, calls in outline.functions:
             self._register(keys)
             if blocks:
@@ -1270,7 +1271,7 @@ class ScreenParts:
                 self.looping.update(keys)
             for callee in calls:
                 callers.setdefault(callee, []).append(keys)
-            self._note_called(calls)
+            called.update(calls)
         self.coroutines.update(outline.coroutines)
         self._register(outline.coroutines)
         for new, old in outline.aliases:
@@ -1282,8 +1283,8 @@ class ScreenParts:
             elif ":" in new:
                 self.defined.add(new)
         self.owner_aliases.update(outline.owner_aliases)
-        for calls in (outline.async_calls, outline.dropped_calls, outline.handed_over):
-            self._note_called(calls)
+        called.update(outline.async_calls, outline.dropped_calls, outline.handed_over)
+        self._note_called(called)
         self.async_calls.update(outline.async_calls)
         self.handed_over.update(outline.handed_over)
 
