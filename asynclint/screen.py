@@ -1178,9 +1178,9 @@ def _entry_argument(call: ast.Call) -> Optional[Tuple[str, Optional[str]]]:
     """
     first = None
     for arg in call.args:
-        if type(arg) is not ast.Starred:
+        if type(arg) is not ast.Starred:  # the first positional one, as the rule takes it
             first = arg
-        break
+            break
     if first is None:
         for keyword in call.keywords:
             if keyword.arg in ("main", "coro", "future", "coro_or_future"):

@@ -126,6 +126,8 @@ def test_look_alikes_are_held_back(source):
         ("import asyncio\ndef f(loop):\n    loop.run_until_complete(asyncio.wait(ts))\n", "AIO202"),
         ("import asyncio\ndef f(loop):\n    loop.create_task(lambda: 1)\n", "AIO202"),
         ("import asyncio\nclass C:\n    def f(self, loop):\n        loop.run_until_complete(self.main)\n", "AIO202"),
+        # The first positional argument after a starred one is the rule's too.
+        ("import asyncio\nasync def main():\n    pass\ndef f(args):\n    asyncio.run(*args, main)\n", "AIO202"),
         ("import asyncio\nasync def f():\n    try:\n        await g()\n    except asyncio.CancelledError:\n        pass\n", "AIO300"),
         ("from asyncio import CancelledError as C\nasync def f():\n    with suppress(C):\n        await g()\n", "AIO300"),
     ],
