@@ -89,6 +89,18 @@ def _is_node(kind: type) -> bool:
     return known
 
 
+_HOOKS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _hooks(kind: type) -> Tuple[str, ...]:
+    """The visit_/leave_ methods of a rule class, looked up once: dir() is slow, and
+    every check makes the walker anew."""
+    hooks = _HOOKS.get(kind)
+    if hooks is None:
+        hooks = _HOOKS[kind] = tuple(name for name in dir(kind) if name.startswith(("visit_", "leave_")))
+    return hooks
+
+
 class FileContext:
     """What rules see of the file being checked."""
 
@@ -160,10 +172,10 @@ class _Walker:
         self.visitors: Dict[str, List[Callable[[cst.CSTNode], None]]] = defaultdict(list)
         self.leavers: Dict[str, List[Callable[[cst.CSTNode], None]]] = defaultdict(list)
         for rule in rules:
-            for attribute in dir(type(rule)):
+            for attribute in _hooks(type(rule)):
                 if attribute.startswith("visit_"):
                     self.visitors[attribute[6:]].append(getattr(rule, attribute))
-                elif attribute.startswith("leave_"):
+                else:
                     self.leavers[attribute[6:]].append(getattr(rule, attribute))
         self.leaves = frozenset(kind for kind in _LEAVES if kind.__name__ not in self.visitors and kind.__name__ not in self.leavers)
 
