@@ -273,8 +273,8 @@ class Workers:
         """The pool; raises one of _NO_POOL where processes cannot be made."""
         if self._pool is None:
             global _inherited
-            self.inherit = self.data is not None and _forks()
-            _inherited = self.data if self.data is not None and self.inherit else {}
+            _inherited = self.data if self.data is not None and _forks() else {}
+            self.inherit = bool(_inherited)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs, initializer=_init_worker, initargs=(self.settings, self.project_modules)
             )

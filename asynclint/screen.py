@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 from array import array
 from collections import defaultdict
+from itertools import chain
 from dataclasses import dataclass
 from typing import Any, Callable, DefaultDict, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
@@ -840,9 +841,7 @@ class _Walker:
                 continue
             # A loop's bound method (`target=loop.run_forever`), or asyncio's, anyio's or
             # trio's `run` itself; another `run` may be a project function that runs one.
-            if not names(target[1]).isdisjoint(_LOOP_METHODS) or (
-                not names(target[1]).isdisjoint(_LOOP_FUNCTIONS) and in_known(target[0])
-            ):
+            if runs_loop(target):
                 codes_at[unit].add("AIO400")
             elif in_project(target):
                 handed_at[unit].update(keys_of(target))
@@ -1379,7 +1378,7 @@ class Screen:
         # bodies must be checked for the facts the findings need (skippable).
         self.blocking_followed = _reached(parts.async_calls & self.blocking, self.blocking, callers)
         self.looping_followed = _reached(parts.handed_over & self.looping, self.looping, callers)
-        self.coroutines = _closure(coroutines, aliases)
+        self.coroutines = _closure(coroutines, lambda key: aliases.get(key, ()))
         # By the kind of pending finding (diagnostics.Pending) each closure can confirm.
         self.keys_by_kind = {"coroutine-function": self.coroutines, "blocking": self.blocking, "loop-runner": self.looping}
         # The names such functions go by (`fetch` of `api.fetch`, of `pkg.api:fetch`).
@@ -1489,11 +1488,12 @@ def _last_names(keys: Iterable[str]) -> FrozenSet[str]:
     return frozenset(key.rpartition(".")[2].rpartition(":")[2] for key in keys)
 
 
-def _closure(start: Set[str], edges: Dict[str, Set[str]]) -> FrozenSet[str]:
+def _closure(start: Set[str], neighbours: Callable[[str], Iterable[str]]) -> FrozenSet[str]:
+    """`start`, and every key its neighbours reach, and theirs, and so on."""
     seen = set(start)
     stack = list(start)
     while stack:
-        for other in edges.get(stack.pop(), ()):
+        for other in neighbours(stack.pop()):
             if other not in seen:
                 seen.add(other)
                 stack.append(other)
@@ -1510,17 +1510,9 @@ def _reached(start: Set[str], within: FrozenSet[str], callers: Dict[str, List[It
                 for key in keys:
                     if key in within:
                         callees.setdefault(key, set()).add(callee)
-    return _closure(start, callees)
+    return _closure(start, lambda key: callees.get(key, ()))
 
 
 def _callers_closure(start: Set[str], callers: Dict[str, List[Iterable[str]]]) -> FrozenSet[str]:
     """`start`, and the keys of every function that calls one of those, and so on."""
-    seen = set(start)
-    stack = list(start)
-    while stack:
-        for keys in callers.get(stack.pop(), ()):
-            for other in keys:
-                if other not in seen:
-                    seen.add(other)
-                    stack.append(other)
-    return frozenset(seen)
+    return _closure(start, lambda key: chain.from_iterable(callers.get(key, ())))
